@@ -1,0 +1,175 @@
+// Configuration as a function of the environment: validated once, failing fast with the variable's name.
+// Nothing here reads process.env at import time, and no secret has a default.
+import path from "node:path";
+import cron from "node-cron";
+import { z } from "zod";
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const envSchema = z.object({
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: "must start with postgres:// or postgresql://",
+  }),
+  HOST: optionalString,
+  PORT: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535), {
+    message: "must be a port number between 0 and 65535",
+  }),
+  COUNTERSIGN_DATA_DIR: optionalString,
+  COUNTERSIGN_RESOURCES: optionalString,
+  COUNTERSIGN_PUBLIC_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+    message: "must be an http(s) URL",
+  }),
+  COUNTERSIGN_ADMIN_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: "must be at least 24 characters",
+  }),
+  COUNTERSIGN_SWEEP_CRON: optionalString.refine((v) => v === undefined || cron.validate(v), {
+    message: "is not a valid node-cron schedule",
+  }),
+  SLACK_BOT_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith("xoxb-"), {
+    message: "must be a bot token starting with xoxb-",
+  }),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || v.startsWith("xapp-"), {
+    message: "must be an app-level token starting with xapp-",
+  }),
+  SLACK_API_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: "must be an http(s) URL",
+  }),
+  TEAMS_APP_ID: optionalString,
+  TEAMS_APP_PASSWORD: optionalString,
+  TEAMS_APP_TENANT_ID: optionalString,
+  TEAMS_APP_TYPE: optionalString.refine(
+    (v) => v === undefined || ["MultiTenant", "SingleTenant", "UserAssignedMSI"].includes(v),
+    { message: "must be MultiTenant, SingleTenant or UserAssignedMSI" },
+  ),
+  TEAMS_API_URL: optionalString,
+  SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
+    message: "must start with smtp:// or smtps://",
+  }),
+  EMAIL_FROM: optionalString,
+  LOG_LEVEL: optionalString.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
+    message: `must be one of ${LOG_LEVELS.join(", ")}`,
+  }),
+});
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string | undefined;
+  appToken: string | undefined;
+  apiUrl: string;
+}
+
+export interface TeamsConfig {
+  appId: string;
+  appPassword: string | undefined;
+  tenantId: string | undefined;
+  appType: string;
+  /** Overrides the Bot Connector base URL of outgoing calls (tests point it at a local fake). */
+  apiUrl: string | undefined;
+}
+
+export interface EmailConfig {
+  smtpUrl: string;
+  from: string;
+}
+
+export interface Config {
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  dataDir: string;
+  resourcesPath: string;
+  publicUrl: string;
+  adminKey: string | undefined;
+  sweepCron: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  slack: SlackConfig | undefined;
+  teams: TeamsConfig | undefined;
+  email: EmailConfig | undefined;
+  /** One line per channel that is off, with the reason; printed at start-up. */
+  channelsOff: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable} ${reason}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads the environment into a Config, or throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  const e = parsed.data;
+  const host = e.HOST ?? "127.0.0.1";
+  const port = e.PORT === undefined ? 8080 : Number(e.PORT);
+  const channelsOff: string[] = [];
+
+  let slack: SlackConfig | undefined;
+  if (e.SLACK_BOT_TOKEN) {
+    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      throw new ConfigError("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN)");
+    }
+    const apiUrl = e.SLACK_API_URL ?? "https://slack.com/api/";
+    slack = {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
+    };
+  } else {
+    channelsOff.push("slack: off (no SLACK_BOT_TOKEN)");
+  }
+
+  let teams: TeamsConfig | undefined;
+  if (e.TEAMS_APP_ID) {
+    teams = {
+      appId: e.TEAMS_APP_ID,
+      appPassword: e.TEAMS_APP_PASSWORD,
+      tenantId: e.TEAMS_APP_TENANT_ID,
+      appType: e.TEAMS_APP_TYPE ?? "MultiTenant",
+      apiUrl: e.TEAMS_API_URL,
+    };
+  } else {
+    channelsOff.push("teams: off (no TEAMS_APP_ID)");
+  }
+
+  let email: EmailConfig | undefined;
+  if (e.SMTP_URL) {
+    if (!e.EMAIL_FROM) throw new ConfigError("EMAIL_FROM", "is required with SMTP_URL");
+    email = { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM };
+  } else {
+    channelsOff.push("email: off (no SMTP_URL)");
+  }
+
+  return {
+    databaseUrl: e.DATABASE_URL,
+    host,
+    port,
+    dataDir: path.resolve(cwd, e.COUNTERSIGN_DATA_DIR ?? ".countersign"),
+    resourcesPath: path.resolve(cwd, e.COUNTERSIGN_RESOURCES ?? "resources"),
+    publicUrl: (e.COUNTERSIGN_PUBLIC_URL ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(
+      /\/+$/,
+      "",
+    ),
+    adminKey: e.COUNTERSIGN_ADMIN_KEY,
+    sweepCron: e.COUNTERSIGN_SWEEP_CRON ?? "*/10 * * * * *",
+    logLevel: (e.LOG_LEVEL as Config["logLevel"] | undefined) ?? "info",
+    slack,
+    teams,
+    email,
+    channelsOff,
+  };
+}

@@ -1,0 +1,164 @@
+// The drizzle schema. Migrations in db/migrations are generated from it (npm run db:generate) and committed;
+// a migration is never edited once committed. Triggers live in hand-written migrations beside them.
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** API keys, stored as a SHA-256 of the key; the key itself is shown once. */
+export const apiKeys = pgTable("api_keys", {
+  id: text("id").primaryKey(),
+  kind: text("kind").$type<"agent" | "operator" | "admin">().notNull(),
+  /** The agent name, the operator's email, or "admin". */
+  subject: text("subject").notNull(),
+  keyHash: text("key_hash").notNull().unique(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  revokedAt: ts("revoked_at"),
+});
+
+/** One row per agent tool call through the gateway. */
+export const toolCalls = pgTable(
+  "tool_calls",
+  {
+    id: text("id").primaryKey(),
+    agent: text("agent").notNull(),
+    tool: text("tool").notNull(),
+    input: jsonb("input").notNull(),
+    /** SHA-256 of the canonical request body, to tell a replay from a reused idempotency key. */
+    requestHash: text("request_hash").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    status: text("status").notNull(),
+    /** Why a call is denied or failed: policy, rejected, timeout, no_route, no_policy, … */
+    reason: text("reason"),
+    policy: text("policy"),
+    rule: integer("rule"),
+    approvalId: text("approval_id"),
+    result: jsonb("result"),
+    error: text("error"),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("tool_calls_idempotency").on(t.agent, t.idempotencyKey),
+    index("tool_calls_status").on(t.status),
+  ],
+);
+
+/** An approval request. Only handlers/ change it, always with a conditional UPDATE. */
+export const approvals = pgTable(
+  "approvals",
+  {
+    id: text("id").primaryKey(),
+    status: text("status").$type<"pending" | "approved" | "rejected" | "expired">().notNull(),
+    agent: text("agent").notNull(),
+    tool: text("tool"),
+    action: text("action").notNull(),
+    toolCallId: text("tool_call_id"),
+    input: jsonb("input").notNull().default({}),
+    context: jsonb("context").notNull().default({}),
+    risk: text("risk"),
+    policy: text("policy"),
+    rule: integer("rule"),
+    /** Resolved approvers (emails) at creation time; membership changes later do not widen it. */
+    approvers: jsonb("approvers").$type<string[]>().notNull(),
+    /** Approver references as written in the policy (team:x, user:y), for display. */
+    approverRefs: jsonb("approver_refs").$type<string[]>().notNull(),
+    channels: jsonb("channels").$type<string[]>().notNull(),
+    rationaleRequired: boolean("rationale_required").notNull().default(true),
+    timeoutMinutes: jsonb("timeout_minutes").$type<number>().notNull(),
+    slaAtRiskAt: ts("sla_at_risk_at").notNull(),
+    slaBreachAt: ts("sla_breach_at").notNull(),
+    /** Last SLA state the sweeper recorded; the live state is computed from the clock. */
+    slaState: text("sla_state").notNull().default("on_track"),
+    escalateTo: jsonb("escalate_to").$type<string[]>().notNull().default([]),
+    escalationChannels: jsonb("escalation_channels").$type<string[]>().notNull().default([]),
+    escalatedAt: ts("escalated_at"),
+    createdAt: ts("created_at").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    decidedAt: ts("decided_at"),
+  },
+  (t) => [
+    index("approvals_status_expires").on(t.status, t.expiresAt),
+    index("approvals_agent").on(t.agent),
+    index("approvals_created").on(t.createdAt),
+  ],
+);
+
+/** The decision on an approval: at most one, and the database refuses UPDATE and DELETE. */
+export const decisions = pgTable("decisions", {
+  approvalId: text("approval_id")
+    .primaryKey()
+    .references(() => approvals.id),
+  decision: text("decision").$type<"approve" | "reject">().notNull(),
+  kind: text("kind").$type<"human" | "override" | "timeout">().notNull(),
+  via: text("via").notNull(),
+  decidedBy: text("decided_by").notNull(),
+  decidedAt: ts("decided_at").notNull(),
+  rationale: text("rationale").notNull(),
+  grantBy: text("grant_by"),
+});
+
+/** Append-only, hash-chained audit log; the database refuses UPDATE and DELETE. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: ts("at").notNull(),
+    type: text("type").notNull(),
+    approvalId: text("approval_id"),
+    actor: text("actor").notNull(),
+    data: jsonb("data").notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [index("audit_events_approval").on(t.approvalId)],
+);
+
+/**
+ * Outbox of chat and email messages: one row per posted copy of a card (and per escalation or notice).
+ * Rows are claimed with FOR UPDATE SKIP LOCKED, so any replica may deliver and none delivers twice.
+ */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    approvalId: text("approval_id").notNull(),
+    /** card (the approval card, updated in place), escalation, notice (override announcement). */
+    purpose: text("purpose").$type<"card" | "escalation" | "notice">().notNull(),
+    platform: text("platform").$type<"slack" | "teams" | "email">().notNull(),
+    /** As routed: slack:#billing-approvals, teams:…, email:… */
+    channel: text("channel").notNull(),
+    /** Resolved target: Slack channel id, Teams conversation id, email address. */
+    target: text("target"),
+    /** Platform reference of the posted message (Slack ts, Teams activity id, email Message-ID). */
+    messageRef: text("message_ref"),
+    /** pending → posted; failed after the last attempt (error says why). */
+    status: text("status").$type<"pending" | "posted" | "failed">().notNull(),
+    /** The approval version the platform shows; below `wantVersion` an update is due. */
+    shownVersion: integer("shown_version").notNull().default(0),
+    wantVersion: integer("want_version").notNull().default(1),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    error: text("error"),
+    extra: jsonb("extra").notNull().default({}),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("deliveries_approval").on(t.approvalId),
+    index("deliveries_due")
+      .on(t.nextAttemptAt)
+      .where(sql`status = 'pending' OR (status = 'posted' AND shown_version < want_version)`),
+  ],
+);
