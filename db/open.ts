@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -169,4 +169,10 @@ function quoteIdent(name: string): string {
 /** NOTIFY inside the caller's transaction: delivered to listeners only if and when it commits. */
 export async function notify(q: Queryable, channel: string, payload: string): Promise<void> {
   await q.execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+}
+
+/** Runs raw SQL and returns its rows (both drivers answer with { rows }). */
+export async function queryRows<T>(q: Queryable, query: SQL): Promise<T[]> {
+  const result = (await q.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
 }

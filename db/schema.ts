@@ -46,6 +46,8 @@ export const toolCalls = pgTable(
     result: jsonb("result"),
     error: text("error"),
     attempts: integer("attempts").notNull().default(0),
+    /** While executing: past this moment the process running the call is presumed dead. */
+    leaseUntil: ts("lease_until"),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
@@ -74,6 +76,8 @@ export const approvals = pgTable(
     approvers: jsonb("approvers").$type<string[]>().notNull(),
     /** Approver references as written in the policy (team:x, user:y), for display. */
     approverRefs: jsonb("approver_refs").$type<string[]>().notNull(),
+    /** Slack user groups whose members may also decide (a Team's slackUserGroup). */
+    approverSlackGroups: jsonb("approver_slack_groups").$type<string[]>().notNull().default([]),
     channels: jsonb("channels").$type<string[]>().notNull(),
     rationaleRequired: boolean("rationale_required").notNull().default(true),
     timeoutMinutes: jsonb("timeout_minutes").$type<number>().notNull(),

@@ -22,6 +22,7 @@ CREATE TABLE "approvals" (
 	"rule" integer,
 	"approvers" jsonb NOT NULL,
 	"approver_refs" jsonb NOT NULL,
+	"approver_slack_groups" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"channels" jsonb NOT NULL,
 	"rationale_required" boolean DEFAULT true NOT NULL,
 	"timeout_minutes" jsonb NOT NULL,
@@ -92,6 +93,7 @@ CREATE TABLE "tool_calls" (
 	"result" jsonb,
 	"error" text,
 	"attempts" integer DEFAULT 0 NOT NULL,
+	"lease_until" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "../../db/open.ts";
 import { backend, type TestDatabase, testDatabase } from "../helpers/db.ts";
 
 describe(`database (${backend})`, () => {
@@ -10,8 +11,8 @@ describe(`database (${backend})`, () => {
   afterAll(() => database.drop());
 
   it("applies the migrations", async () => {
-    const r = await database.db.execute(sql`SELECT count(*)::int AS n FROM approvals`);
-    expect(r.rows[0]).toEqual({ n: 0 });
+    const rows = await queryRows(database.db, sql`SELECT count(*)::int AS n FROM approvals`);
+    expect(rows).toEqual([{ n: 0 }]);
   });
 
   it("delivers NOTIFY only after commit", async () => {

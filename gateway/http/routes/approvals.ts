@@ -1,0 +1,93 @@
+// The approvers' API: the queue, one approval, decide, bulk decide, override.
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import {
+  bulkDecide,
+  decide,
+  getApproval,
+  listQueue,
+  override,
+  STATUS_FILTERS,
+} from "../../../handlers/approvals/index.ts";
+import { CodedError } from "../../../handlers/errors.ts";
+import { parseWith } from "../errors.ts";
+import type { HttpContext } from "../context.ts";
+
+const decision = z.enum(["approve", "reject"], { message: "must be approve or reject" });
+const via = z.enum(["api", "cli", "web"]).default("api");
+
+const listQuery = z.object({
+  status: z.enum(STATUS_FILTERS).default("pending"),
+  agent: z.string().optional(),
+  tool: z.string().optional(),
+  mine: z.enum(["true", "false"]).optional(),
+  order: z.enum(["newest", "urgent"]).default("newest"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional(),
+});
+
+const decideBody = z.object({ decision, rationale: z.string().max(3000).optional(), via });
+const bulkBody = z.object({
+  ids: z.array(z.string()).min(1).max(200),
+  decision,
+  rationale: z.string().max(3000).optional(),
+  via,
+});
+const overrideBody = z.object({
+  decision,
+  grantBy: z.string().min(1, "names the Role granting the override"),
+  reason: z.string().max(3000).optional(),
+  via,
+});
+
+export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
+  app.get("/v1/approvals", async (request) => {
+    const principal = await ctx.auth.require(request, "operator", "admin");
+    const q = parseWith(listQuery, request.query, "query");
+    return listQueue(ctx.deps, {
+      ...q,
+      approver: q.mine === "true" && principal.kind === "operator" ? principal.subject : undefined,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>("/v1/approvals/:id", async (request) => {
+    const principal = await ctx.auth.require(request, "agent", "operator", "admin");
+    const approval = await getApproval(ctx.deps, request.params.id);
+    // An agent sees only its own approvals; another agent's are as good as absent.
+    if (principal.kind === "agent" && approval.agent !== principal.subject) {
+      throw new CodedError("not_found", `no approval with id ${request.params.id}`);
+    }
+    return approval;
+  });
+
+  app.post<{ Params: { id: string } }>("/v1/approvals/:id", async (request) => {
+    const principal = await ctx.auth.require(request, "operator");
+    const body = parseWith(decideBody, request.body);
+    return decide(ctx.deps, {
+      approvalId: request.params.id,
+      decision: body.decision,
+      rationale: body.rationale,
+      via: body.via,
+      actor: { email: principal.subject },
+    });
+  });
+
+  app.post("/v1/approvals/bulk-decide", async (request) => {
+    const principal = await ctx.auth.require(request, "operator");
+    const body = parseWith(bulkBody, request.body);
+    return bulkDecide(ctx.deps, { ...body, actor: { email: principal.subject } });
+  });
+
+  app.post<{ Params: { id: string } }>("/v1/approvals/:id/override", async (request) => {
+    const principal = await ctx.auth.require(request, "operator");
+    const body = parseWith(overrideBody, request.body);
+    return override(ctx.deps, {
+      approvalId: request.params.id,
+      decision: body.decision,
+      grantBy: body.grantBy,
+      reason: body.reason,
+      via: body.via,
+      actor: { email: principal.subject },
+    });
+  });
+}

@@ -1,0 +1,46 @@
+// The HTTP server: one Fastify instance carrying the API, health and metrics; the composition root adds
+// the chat endpoints (/slack/events, /api/messages, /email/decide) to the same server.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { CodedError } from "../../handlers/errors.ts";
+import type { HttpContext } from "./context.ts";
+import { errorBody, handleError } from "./errors.ts";
+import type { Metrics } from "./metrics.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
+import { healthRoutes } from "./routes/health.ts";
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export function buildServer(ctx: HttpContext, metrics: Metrics, logger: FastifyBaseLogger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT,
+    // One summary line per request comes from the onResponse hook below, at debug.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Long-polls hold requests for up to a minute.
+    requestTimeout: 120_000,
+    forceCloseConnections: true,
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) request.log.warn({ route, status: reply.statusCode }, "request failed");
+    else request.log.debug({ route, status: reply.statusCode, ms: reply.elapsedTime }, "request");
+  });
+
+  app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody(new CodedError("not_found", `no route for ${request.method} ${request.url.split("?")[0]}`))),
+  );
+
+  healthRoutes(app, ctx, metrics);
+  approvalRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,97 @@
+// Creating an approval: the row, one card delivery per routed channel (posted by the notifiers, so a slow
+// or failing platform never holds the approval up), and the audit event, in the caller's transaction.
+import { notify, type Tx } from "../../db/open.ts";
+import { approvals, deliveries } from "../../db/schema.ts";
+import type { ResolvedRouting } from "../../gateway/policy/types.ts";
+import { appendAudit } from "../audit.ts";
+import { DELIVERIES_DUE, platformOf } from "../channels.ts";
+import type { ApprovalRow } from "./present.ts";
+
+export interface NewApproval {
+  id: string;
+  agent: string;
+  tool: string | null;
+  action: string;
+  toolCallId: string | null;
+  input: unknown;
+  context: unknown;
+  risk: string | null;
+  policy: string | null;
+  rule: number | null;
+  routing: ResolvedRouting;
+  /** A shorter expiry asked for by the agent (the SDK's timeoutMs); never longer than the policy's. */
+  timeoutMs?: number | undefined;
+}
+
+const MINUTE = 60_000;
+
+export async function insertApproval(tx: Tx, a: NewApproval, now: Date): Promise<ApprovalRow> {
+  const { routing } = a;
+  const policyMs = routing.timeoutMinutes * MINUTE;
+  const timeoutMs = a.timeoutMs !== undefined ? Math.min(a.timeoutMs, policyMs) : policyMs;
+  // SLA thresholds are set for the policy's timeout; a shorter expiry scales them with it.
+  const scale = timeoutMs / policyMs;
+  const at = (minutes: number) => new Date(now.getTime() + minutes * MINUTE * scale);
+
+  const [row] = await tx
+    .insert(approvals)
+    .values({
+      id: a.id,
+      status: "pending",
+      agent: a.agent,
+      tool: a.tool,
+      action: a.action,
+      toolCallId: a.toolCallId,
+      input: a.input ?? {},
+      context: a.context ?? {},
+      risk: a.risk,
+      policy: a.policy,
+      rule: a.rule,
+      approvers: routing.approvers,
+      approverRefs: routing.approverRefs,
+      approverSlackGroups: routing.approverSlackGroups,
+      channels: routing.channels,
+      rationaleRequired: routing.rationaleRequired,
+      timeoutMinutes: timeoutMs / MINUTE,
+      slaAtRiskAt: at(routing.sla.atRiskAfterMinutes),
+      slaBreachAt: at(routing.sla.breachAfterMinutes),
+      escalateTo: routing.sla.escalateToEmails,
+      escalationChannels: routing.sla.escalationChannels,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + timeoutMs),
+    })
+    .returning();
+
+  if (routing.channels.length > 0) {
+    await tx.insert(deliveries).values(
+      routing.channels.map((channel) => ({
+        approvalId: a.id,
+        purpose: "card" as const,
+        platform: platformOf(channel),
+        channel,
+        status: "pending" as const,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
+  }
+  await appendAudit(tx, {
+    type: "approval.created",
+    approvalId: a.id,
+    actor: `agent:${a.agent}`,
+    at: now,
+    data: {
+      action: a.action,
+      tool: a.tool,
+      toolCallId: a.toolCallId,
+      policy: a.policy,
+      rule: a.rule,
+      approvers: routing.approvers,
+      channels: routing.channels,
+      expiresAt: row!.expiresAt.toISOString(),
+    },
+  });
+  await notify(tx, DELIVERIES_DUE, a.id);
+  return row!;
+}

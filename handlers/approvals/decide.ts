@@ -1,0 +1,61 @@
+// A person's decision (API, CLI, Slack, Teams, email): only a routed approver, with a rationale where the
+// rule requires one, and only while the approval is pending and unexpired.
+import { CodedError } from "../errors.ts";
+import type { HandlerDeps } from "../deps.ts";
+import { alreadyDecided, lostDecision } from "./already-decided.ts";
+import { type ApprovalRow, presentApproval } from "./present.ts";
+import { requireApproval } from "./read.ts";
+import { recordDecision } from "./record-decision.ts";
+import type { Actor, ApprovalView, DecisionValue, Via } from "./types.ts";
+
+export interface DecideRequest {
+  approvalId: string;
+  decision: DecisionValue;
+  rationale?: string | undefined;
+  actor: Actor;
+  via: Via;
+}
+
+export function isApprover(approval: ApprovalRow, actor: Actor): boolean {
+  const email = actor.email.toLowerCase();
+  if (approval.approvers.includes(email)) return true;
+  return (actor.slackGroups ?? []).some((g) => approval.approverSlackGroups.includes(g));
+}
+
+/** Throws unless actor may decide approval: the check chat runs before it opens a rationale modal. */
+export function assertApprover(approval: ApprovalRow, actor: Actor): void {
+  if (!isApprover(approval, actor)) {
+    throw new CodedError(
+      "not_an_approver",
+      `${actor.email} is not an approver of ${approval.id} (approvers: ${approval.approverRefs.join(", ")})`,
+    );
+  }
+}
+
+export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<ApprovalView> {
+  const { db } = deps.database;
+  const found = await requireApproval(db, req.approvalId);
+  if (found.decision) throw alreadyDecided(req.approvalId, found.decision);
+  assertApprover(found.approval, req.actor);
+
+  const rationale = (req.rationale ?? "").trim();
+  if (found.approval.rationaleRequired && rationale === "") {
+    throw new CodedError("rationale_required", `a rationale is required to decide ${req.approvalId}`);
+  }
+
+  const now = deps.clock.now();
+  const recorded = await db.transaction((tx) =>
+    recordDecision(tx, req.approvalId, {
+      decision: req.decision,
+      kind: "human",
+      via: req.via,
+      decidedBy: req.actor.email.toLowerCase(),
+      rationale,
+      grantBy: null,
+      at: now,
+    }),
+  );
+  // Lost to another decider, or past the deadline (the timeout then stands).
+  if (!recorded) throw await lostDecision(deps, req.approvalId);
+  return presentApproval(recorded.approval, recorded.decision, now);
+}

@@ -1,0 +1,10 @@
+// The approvals domain: the only code that changes approval state.
+export { bulkDecide } from "./bulk-decide.ts";
+export { insertApproval, type NewApproval } from "./create.ts";
+export { assertApprover, decide, isApprover } from "./decide.ts";
+export { expireApproval, expireDue, SWEEPER_ACTOR } from "./expire.ts";
+export { OVERRIDE_GRANT, override, overrideRole } from "./override.ts";
+export { type ApprovalRow, type DecisionRow, presentApproval, presentDecision } from "./present.ts";
+export { getApproval, listQueue, pendingCount, type QueueQuery, STATUS_FILTERS } from "./queue.ts";
+export { findApproval } from "./read.ts";
+export type * from "./types.ts";

@@ -1,0 +1,108 @@
+// The cross-agent queue: newest first (the API's default) or most urgent first (chat and terminal),
+// filtered by status, agent, tool and approver, paged with an opaque cursor.
+import { and, asc, desc, eq, gt, inArray, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { queryRows } from "../../db/open.ts";
+import { approvals, decisions } from "../../db/schema.ts";
+import type { HandlerDeps } from "../deps.ts";
+import { CodedError } from "../errors.ts";
+import { presentApproval } from "./present.ts";
+import { requireApproval } from "./read.ts";
+import type { ApprovalView } from "./types.ts";
+
+export const STATUS_FILTERS = ["pending", "decided", "approved", "rejected", "expired", "all"] as const;
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+
+export interface QueueQuery {
+  status?: StatusFilter;
+  agent?: string | undefined;
+  tool?: string | undefined;
+  /** Only approvals this person may decide. */
+  approver?: string | undefined;
+  /** newest: by creation, newest first. urgent: by deadline, soonest first. */
+  order?: "newest" | "urgent";
+  limit?: number;
+  cursor?: string | undefined;
+}
+
+export interface QueuePage {
+  items: ApprovalView[];
+  nextCursor: string | null;
+}
+
+interface Cursor {
+  k: string; // the sort key (ISO time) of the last item
+  id: string;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+    if (typeof c.k === "string" && typeof c.id === "string" && !Number.isNaN(Date.parse(c.k))) return c;
+  } catch {}
+  throw new CodedError("bad_request", "cursor is not one this server handed out");
+}
+
+export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<QueuePage> {
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+  const urgent = q.order === "urgent";
+  const sortColumn = urgent ? approvals.expiresAt : approvals.createdAt;
+  const where: (SQL | undefined)[] = [statusCondition(q.status ?? "pending")];
+  if (q.agent) where.push(eq(approvals.agent, q.agent));
+  if (q.tool) where.push(or(eq(approvals.tool, q.tool), eq(approvals.action, q.tool)));
+  if (q.approver) where.push(sql`${approvals.approvers} @> ${JSON.stringify([q.approver.toLowerCase()])}::jsonb`);
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    const k = new Date(c.k);
+    where.push(
+      urgent
+        ? or(gt(sortColumn, k), and(eq(sortColumn, k), gt(approvals.id, c.id)))
+        : or(lt(sortColumn, k), and(eq(sortColumn, k), lt(approvals.id, c.id))),
+    );
+  }
+  const rows = await deps.database.db
+    .select()
+    .from(approvals)
+    .leftJoin(decisions, eq(decisions.approvalId, approvals.id))
+    .where(and(...where))
+    .orderBy(...(urgent ? [asc(sortColumn), asc(approvals.id)] : [desc(sortColumn), desc(approvals.id)]))
+    .limit(limit + 1);
+  const now = deps.clock.now();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1)?.approvals;
+  return {
+    items: page.map((r) => presentApproval(r.approvals, r.decisions, now)),
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ k: (urgent ? last.expiresAt : last.createdAt).toISOString(), id: last.id })
+        : null,
+  };
+}
+
+function statusCondition(status: StatusFilter): SQL | undefined {
+  switch (status) {
+    case "all":
+      return undefined;
+    case "decided":
+      return ne(approvals.status, "pending");
+    default:
+      return inArray(approvals.status, [status]);
+  }
+}
+
+export async function getApproval(deps: HandlerDeps, id: string): Promise<ApprovalView> {
+  const found = await requireApproval(deps.database.db, id);
+  return presentApproval(found.approval, found.decision, deps.clock.now());
+}
+
+/** How many approvals wait for a decision (the pending-count badge, /metrics). */
+export async function pendingCount(deps: HandlerDeps): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    deps.database.db,
+    sql`SELECT count(*)::int AS n FROM approvals WHERE status = 'pending'`,
+  );
+  return row?.n ?? 0;
+}

@@ -1,0 +1,99 @@
+// The audit log: append-only (the database refuses UPDATE and DELETE) and hash-chained, so that a row
+// changed or removed behind the database's back (a superuser disabling the trigger) is caught by verify.
+import { createHash } from "node:crypto";
+import { asc, desc, eq, gt, sql } from "drizzle-orm";
+import type { Queryable, Tx } from "../db/open.ts";
+import { auditEvents } from "../db/schema.ts";
+import { canonicalJson } from "./canonical-json.ts";
+
+export const GENESIS_HASH = "0".repeat(64);
+// Serialises appends to the chain across every process sharing the database, until the transaction ends.
+const AUDIT_CHAIN_LOCK = 727_002;
+
+export interface AuditEventInput {
+  type: string;
+  approvalId?: string | null;
+  actor: string;
+  data: Record<string, unknown>;
+  at: Date;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  id: number;
+  prevHash: string;
+  hash: string;
+}
+
+export function hashEvent(prevHash: string, e: AuditEventInput): string {
+  const body = canonicalJson({
+    type: e.type,
+    approvalId: e.approvalId ?? null,
+    actor: e.actor,
+    data: e.data,
+    at: e.at.toISOString(),
+  });
+  return createHash("sha256").update(prevHash).update("\n").update(body).digest("hex");
+}
+
+/** Appends one event inside the caller's transaction; it commits or rolls back with the state change. */
+export async function appendAudit(tx: Tx, event: AuditEventInput): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+  const [last] = await tx
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1);
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  // Postgres keeps microseconds, JS milliseconds: hash what will read back.
+  const at = new Date(Math.floor(event.at.getTime()));
+  await tx.insert(auditEvents).values({
+    at,
+    type: event.type,
+    approvalId: event.approvalId ?? null,
+    actor: event.actor,
+    data: event.data,
+    prevHash,
+    hash: hashEvent(prevHash, { ...event, at }),
+  });
+}
+
+export async function listAudit(q: Queryable, approvalId?: string, limit = 1000): Promise<AuditEvent[]> {
+  const rows = await q
+    .select()
+    .from(auditEvents)
+    .where(approvalId ? eq(auditEvents.approvalId, approvalId) : undefined)
+    .orderBy(asc(auditEvents.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...r, data: r.data as Record<string, unknown> }));
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  firstBadEventId?: number;
+}
+
+/** Recomputes the whole chain in pages; names the first event whose hash or link does not hold. */
+export async function verifyAudit(q: Queryable, pageSize = 1000): Promise<VerifyResult> {
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = await q
+      .select()
+      .from(auditEvents)
+      .where(gt(auditEvents.id, afterId))
+      .orderBy(asc(auditEvents.id))
+      .limit(pageSize);
+    for (const row of page) {
+      const expected = hashEvent(prevHash, { ...row, data: row.data as Record<string, unknown> });
+      if (row.prevHash !== prevHash || row.hash !== expected) {
+        return { ok: false, checked, firstBadEventId: row.id };
+      }
+      prevHash = row.hash;
+      checked++;
+      afterId = row.id;
+    }
+    if (page.length < pageSize) return { ok: true, checked };
+  }
+}

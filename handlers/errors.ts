@@ -1,0 +1,45 @@
+// One code per failure. Edges (HTTP, Slack, Teams, CLI) map codes to their own replies in one place each.
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  denied: 403,
+  not_an_approver: 403,
+  not_permitted: 403,
+  not_found: 404,
+  unknown_tool: 404,
+  already_decided: 409,
+  payload_too_large: 413,
+  invalid_input: 422,
+  rationale_required: 422,
+  reason_required: 422,
+  no_route: 422,
+  idempotency_key_reused: 422,
+  override_limit: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra fields for the error body: the standing decision of a 409, the policy and rule of a denial… */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "CodedError";
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isCodedError(err: unknown): err is CodedError {
+  return err instanceof CodedError;
+}

@@ -1,0 +1,49 @@
+// Creates approvals straight through the domain, routed by the real policy engine, for tests that are
+// about deciding rather than about how agents ask.
+import { randomBytes } from "node:crypto";
+import type { HandlerDeps } from "../../handlers/deps.ts";
+import { insertApproval } from "../../handlers/approvals/index.ts";
+import { compilePolicies } from "../../gateway/policy/engine.ts";
+
+export interface SeedOptions {
+  agent?: string;
+  tool?: string;
+  input?: unknown;
+  timeoutMs?: number;
+}
+
+export async function seedApproval(deps: HandlerDeps, opts: SeedOptions = {}): Promise<string> {
+  const resources = deps.resources();
+  const agentName = opts.agent ?? "support-bot";
+  const toolName = opts.tool ?? "refund.issue";
+  const agent = resources.agents.get(agentName) ?? { name: agentName, labels: {} };
+  const tool = resources.tools.get(toolName);
+  if (!tool) throw new Error(`seedApproval: no tool ${toolName}`);
+  const input = opts.input ?? { ticket: "T-1", amount: 42 };
+  const verdict = compilePolicies(resources).evaluate({ agent, tool, input });
+  if (verdict.outcome !== "require_approval") {
+    throw new Error(`seedApproval: ${toolName} for ${agentName} does not need approval (${verdict.outcome})`);
+  }
+  const id = `approval-call-${randomBytes(6).toString("hex")}`;
+  await deps.database.db.transaction((tx) =>
+    insertApproval(
+      tx,
+      {
+        id,
+        agent: agentName,
+        tool: toolName,
+        action: toolName,
+        toolCallId: null,
+        input,
+        context: {},
+        risk: tool.sideEffects.level,
+        policy: verdict.policy,
+        rule: verdict.rule,
+        routing: verdict.routing,
+        timeoutMs: opts.timeoutMs,
+      },
+      deps.clock.now(),
+    ),
+  );
+  return id;
+}
