@@ -1,16 +1,16 @@
 // The composition root: builds everything from config and hands back {server, deps, start, stop}.
-import path from "node:path";
 // Tests build the same root, with fakes only at the edges (the Slack API URL, a clock, an SMTP sink).
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { type Database, openDatabase } from "../db/open.ts";
-import { type Clock, systemClock } from "../handlers/clock.ts";
-import type { HandlerDeps } from "../handlers/deps.ts";
 import { KeyAuthenticator } from "../gateway/http/auth.ts";
 import { createMetrics } from "../gateway/http/metrics.ts";
 import { buildServer } from "../gateway/http/server.ts";
 import { loadResources } from "../gateway/resources/load.ts";
 import type { ResourceSet } from "../gateway/resources/types.ts";
+import { type Clock, systemClock } from "../handlers/clock.ts";
+import type { HandlerDeps } from "../handlers/deps.ts";
 import { ensureAdminKey } from "./admin-key.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";

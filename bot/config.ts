@@ -120,7 +120,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   let slack: SlackConfig | undefined;
   if (e.SLACK_BOT_TOKEN) {
     if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
-      throw new ConfigError("SLACK_SIGNING_SECRET", "is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN)");
+      throw new ConfigError(
+        "SLACK_SIGNING_SECRET",
+        "is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN)",
+      );
     }
     const apiUrl = e.SLACK_API_URL ?? "https://slack.com/api/";
     slack = {
@@ -160,10 +163,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     port,
     dataDir: path.resolve(cwd, e.COUNTERSIGN_DATA_DIR ?? ".countersign"),
     resourcesPath: path.resolve(cwd, e.COUNTERSIGN_RESOURCES ?? "resources"),
-    publicUrl: (e.COUNTERSIGN_PUBLIC_URL ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(
-      /\/+$/,
-      "",
-    ),
+    publicUrl: (
+      e.COUNTERSIGN_PUBLIC_URL ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+    ).replace(/\/+$/, ""),
     adminKey: e.COUNTERSIGN_ADMIN_KEY,
     sweepCron: e.COUNTERSIGN_SWEEP_CRON ?? "*/10 * * * * *",
     logLevel: (e.LOG_LEVEL as Config["logLevel"] | undefined) ?? "info",

@@ -1,7 +1,7 @@
 // The one error path of the HTTP API: every failure becomes {"error": {"code", "message", …}} with the
 // status its code maps to. Unexpected errors are logged and answered 500 without their details.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { z } from "zod";
+import type { z } from "zod";
 import { CodedError, isCodedError } from "../../handlers/errors.ts";
 
 export function errorBody(err: CodedError) {
@@ -18,7 +18,11 @@ export function asCodedError(err: unknown): CodedError | null {
   if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
     return new CodedError("bad_request", "send the body as application/json");
   }
-  if (e.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || e.code === "FST_ERR_CTP_INVALID_JSON_BODY" || e instanceof SyntaxError) {
+  if (
+    e.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
+    e.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+    e instanceof SyntaxError
+  ) {
     return new CodedError("invalid_json", `request body is not valid JSON: ${e.message}`);
   }
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {

@@ -1,7 +1,8 @@
 // Prometheus metrics. Counts that must agree across replicas and restarts (decisions, breaches, pending)
 // are read from the database at scrape time; request latency is measured in this process.
-import { Gauge, Histogram, Registry } from "prom-client";
+
 import { sql } from "drizzle-orm";
+import { Gauge, Histogram, Registry } from "prom-client";
 import { queryRows } from "../../db/open.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 

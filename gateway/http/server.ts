@@ -36,7 +36,9 @@ export function buildServer(ctx: HttpContext, metrics: Metrics, logger: FastifyB
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
-      .send(errorBody(new CodedError("not_found", `no route for ${request.method} ${request.url.split("?")[0]}`))),
+      .send(
+        errorBody(new CodedError("not_found", `no route for ${request.method} ${request.url.split("?")[0]}`)),
+      ),
   );
 
   healthRoutes(app, ctx, metrics);

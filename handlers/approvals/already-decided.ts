@@ -1,5 +1,5 @@
-import { CodedError } from "../errors.ts";
 import type { HandlerDeps } from "../deps.ts";
+import { CodedError } from "../errors.ts";
 import { expireApproval } from "./expire.ts";
 import { type DecisionRow, presentDecision } from "./present.ts";
 import { requireApproval } from "./read.ts";

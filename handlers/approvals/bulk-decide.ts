@@ -1,11 +1,17 @@
 // Deciding a selection with one shared rationale. Each approval is decided on its own, so one that is
 // already decided or not the caller's does not stop the rest.
-import { isCodedError } from "../errors.ts";
+
 import type { HandlerDeps } from "../deps.ts";
+import { isCodedError } from "../errors.ts";
 import { decide } from "./decide.ts";
 import type { Actor, DecisionValue, Via } from "./types.ts";
 
-export type BulkOutcome = "decided" | "already_decided" | "not_an_approver" | "not_found" | "rationale_required";
+export type BulkOutcome =
+  | "decided"
+  | "already_decided"
+  | "not_an_approver"
+  | "not_found"
+  | "rationale_required";
 
 export interface BulkDecideRequest {
   ids: string[];

@@ -1,7 +1,8 @@
 // A person's decision (API, CLI, Slack, Teams, email): only a routed approver, with a rationale where the
 // rule requires one, and only while the approval is pending and unexpired.
-import { CodedError } from "../errors.ts";
+
 import type { HandlerDeps } from "../deps.ts";
+import { CodedError } from "../errors.ts";
 import { alreadyDecided, lostDecision } from "./already-decided.ts";
 import { type ApprovalRow, presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";

@@ -56,4 +56,3 @@ export async function expireDue(deps: HandlerDeps, limit = 100): Promise<string[
     return expired;
   });
 }
-

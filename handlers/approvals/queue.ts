@@ -53,7 +53,8 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Queue
   const where: (SQL | undefined)[] = [statusCondition(q.status ?? "pending")];
   if (q.agent) where.push(eq(approvals.agent, q.agent));
   if (q.tool) where.push(or(eq(approvals.tool, q.tool), eq(approvals.action, q.tool)));
-  if (q.approver) where.push(sql`${approvals.approvers} @> ${JSON.stringify([q.approver.toLowerCase()])}::jsonb`);
+  if (q.approver)
+    where.push(sql`${approvals.approvers} @> ${JSON.stringify([q.approver.toLowerCase()])}::jsonb`);
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const k = new Date(c.k);

@@ -65,7 +65,12 @@ export async function recordDecision(
     .where(and(eq(deliveries.approvalId, approvalId), eq(deliveries.purpose, "card")));
 
   await appendAudit(tx, {
-    type: d.kind === "timeout" ? "approval.expired" : d.kind === "override" ? "approval.overridden" : "approval.decided",
+    type:
+      d.kind === "timeout"
+        ? "approval.expired"
+        : d.kind === "override"
+          ? "approval.overridden"
+          : "approval.decided",
     approvalId,
     actor: d.decidedBy,
     at: d.at,

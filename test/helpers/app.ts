@@ -6,9 +6,9 @@ import path from "node:path";
 import { type App, createApp } from "../../bot/app.ts";
 import { loadConfig } from "../../bot/config.ts";
 import { createLogger } from "../../bot/logger.ts";
-import type { Clock } from "../../handlers/clock.ts";
 import { createKey } from "../../gateway/keys.ts";
 import { loadResources } from "../../gateway/resources/load.ts";
+import type { Clock } from "../../handlers/clock.ts";
 import { type TestDatabase, testDatabase } from "./db.ts";
 
 export const REFERENCE_RESOURCES = path.resolve(import.meta.dirname, "../../resources");
@@ -48,7 +48,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const { mkdirSync, cpSync } = await import("node:fs");
   mkdirSync(resourcesDir);
   if (opts.onlyYaml === undefined) cpSync(REFERENCE_RESOURCES, resourcesDir, { recursive: true });
-  if (opts.yaml ?? opts.onlyYaml) writeFileSync(path.join(resourcesDir, "zz-test.yaml"), opts.yaml ?? opts.onlyYaml!);
+  if (opts.yaml ?? opts.onlyYaml)
+    writeFileSync(path.join(resourcesDir, "zz-test.yaml"), opts.yaml ?? opts.onlyYaml!);
 
   const adminKey = `test-admin-key-${Math.random().toString(36).slice(2)}-padding`;
   const config = loadConfig({

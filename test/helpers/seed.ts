@@ -1,9 +1,9 @@
 // Creates approvals straight through the domain, routed by the real policy engine, for tests that are
 // about deciding rather than about how agents ask.
 import { randomBytes } from "node:crypto";
-import type { HandlerDeps } from "../../handlers/deps.ts";
-import { insertApproval } from "../../handlers/approvals/index.ts";
 import { compilePolicies } from "../../gateway/policy/engine.ts";
+import { insertApproval } from "../../handlers/approvals/index.ts";
+import type { HandlerDeps } from "../../handlers/deps.ts";
 
 export interface SeedOptions {
   agent?: string;

@@ -1,8 +1,8 @@
 // The approvers' HTTP API on the real server and database: the queue, deciding, bulk, override, and the
 // errors each wrong move gets.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend } from "../helpers/db.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { backend } from "../helpers/db.ts";
 import { seedApproval } from "../helpers/seed.ts";
 
 describe(`approvals API (${backend})`, () => {
@@ -26,7 +26,10 @@ describe(`approvals API (${backend})`, () => {
   afterAll(() => t.close());
 
   it("answers health with the backend", async () => {
-    expect(await t.call("GET", "/healthz")).toEqual({ status: 200, body: { status: "ok", database: backend } });
+    expect(await t.call("GET", "/healthz")).toEqual({
+      status: 200,
+      body: { status: "ok", database: backend },
+    });
   });
 
   it("lists a pending approval with its routing and SLA state", async () => {
@@ -63,7 +66,9 @@ describe(`approvals API (${backend})`, () => {
     expect(new Set(seen).size).toBe(seen.length);
     for (const id of ids) expect(seen).toContain(id);
     expect(seen.indexOf(ids[4]!)).toBeLessThan(seen.indexOf(ids[0]!));
-    expect((await t.call("GET", "/v1/approvals?cursor=garbage", { key: ana })).body.error.code).toBe("bad_request");
+    expect((await t.call("GET", "/v1/approvals?cursor=garbage", { key: ana })).body.error.code).toBe(
+      "bad_request",
+    );
   });
 
   it("records an approver's decision once; a second decider gets 409 with the standing decision", async () => {
@@ -84,7 +89,11 @@ describe(`approvals API (${backend})`, () => {
     expect(second.status).toBe(409);
     expect(second.body.error).toMatchObject({
       code: "already_decided",
-      decision: { decision: "approve", decidedBy: "ana@example.com", rationale: "Refund eligibility confirmed." },
+      decision: {
+        decision: "approve",
+        decidedBy: "ana@example.com",
+        rationale: "Refund eligibility confirmed.",
+      },
     });
     expect(second.body.error.message).toMatch(/already approved by ana@example.com/);
   });
@@ -97,7 +106,10 @@ describe(`approvals API (${backend})`, () => {
     expect(notApprover.body.error.code).toBe("not_an_approver");
     expect(notApprover.body.error.message).toContain("team:billing-leads");
 
-    const noRationale = await t.call("POST", `/v1/approvals/${id}`, { key: ana, body: { decision: "approve" } });
+    const noRationale = await t.call("POST", `/v1/approvals/${id}`, {
+      key: ana,
+      body: { decision: "approve" },
+    });
     expect(noRationale.status).toBe(422);
     expect(noRationale.body.error.code).toBe("rationale_required");
 
@@ -127,7 +139,9 @@ describe(`approvals API (${backend})`, () => {
 
   it("authenticates every /v1 call", async () => {
     expect((await t.call("GET", "/v1/approvals")).status).toBe(401);
-    expect((await t.call("GET", "/v1/approvals", { key: "csk_op_wrong" })).body.error.code).toBe("unauthorized");
+    expect((await t.call("GET", "/v1/approvals", { key: "csk_op_wrong" })).body.error.code).toBe(
+      "unauthorized",
+    );
     expect((await t.call("GET", "/v1/approvals", { key: agent })).status).toBe(403);
   });
 
@@ -175,10 +189,17 @@ describe(`approvals API (${backend})`, () => {
 
     const ok = await t.call("POST", `/v1/approvals/${id}/override`, { key: sam, body });
     expect(ok.status).toBe(200);
-    expect(ok.body.decision).toMatchObject({ kind: "override", grantBy: "sre-oncall", decidedBy: "sam@example.com" });
+    expect(ok.body.decision).toMatchObject({
+      kind: "override",
+      grantBy: "sre-oncall",
+      decidedBy: "sam@example.com",
+    });
 
     for (let i = 0; i < 2; i++) {
-      const more = await t.call("POST", `/v1/approvals/${await seedApproval(t.app.deps)}/override`, { key: sam, body });
+      const more = await t.call("POST", `/v1/approvals/${await seedApproval(t.app.deps)}/override`, {
+        key: sam,
+        body,
+      });
       expect(more.status).toBe(200);
     }
     const fourth = await seedApproval(t.app.deps);

@@ -10,8 +10,8 @@ import {
   STATUS_FILTERS,
 } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
-import { parseWith } from "../errors.ts";
 import type { HttpContext } from "../context.ts";
+import { parseWith } from "../errors.ts";
 
 const decision = z.enum(["approve", "reject"], { message: "must be approve or reject" });
 const via = z.enum(["api", "cli", "web"]).default("api");
