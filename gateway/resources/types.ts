@@ -73,7 +73,13 @@ export interface PolicyResource {
   /** Agent names, or a label selector; both absent means every agent. */
   appliesTo: { agents?: string[]; matchLabels?: Record<string, string> };
   rules: PolicyRule[];
-  toolPolicy?: { default?: "allow" | "deny"; allow: string[]; requireApproval: string[] };
+  toolPolicy?: {
+    default?: "allow" | "deny";
+    allow: string[];
+    requireApproval: string[];
+    /** Routing for the requireApproval names (toolPolicy.approvalRouting); without it they get no_route. */
+    routing?: RoutingSpec;
+  };
 }
 
 export type Comparison =

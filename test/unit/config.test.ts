@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../bot/config.ts";
+
+describe("loadConfig", () => {
+  it("needs nothing to start, and says which channels are off", () => {
+    const c = loadConfig({}, "/srv");
+    expect(c).toMatchObject({
+      databaseUrl: undefined,
+      host: "127.0.0.1",
+      port: 8080,
+      dataDir: "/srv/.countersign",
+      resourcesPath: "/srv/resources",
+      publicUrl: "http://127.0.0.1:8080",
+      sweepCron: "*/10 * * * * *",
+      logLevel: "info",
+    });
+    expect(c.channelsOff).toEqual([
+      "slack: off (no SLACK_BOT_TOKEN)",
+      "teams: off (no TEAMS_APP_ID)",
+      "email: off (no SMTP_URL)",
+    ]);
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, "PORT must be a port number between 0 and 65535"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL must start with postgres:// or postgresql://"],
+    [{ COUNTERSIGN_SWEEP_CRON: "every minute" }, "COUNTERSIGN_SWEEP_CRON is not a valid node-cron schedule"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL must be one of debug, info, warn, error"],
+    [{ SLACK_BOT_TOKEN: "xoxp-user" }, "SLACK_BOT_TOKEN must be a bot token starting with xoxb-"],
+    [
+      { SLACK_BOT_TOKEN: "xoxb-1" },
+      "SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN)",
+    ],
+    [{ SMTP_URL: "smtp://localhost:25" }, "EMAIL_FROM is required with SMTP_URL"],
+    [{ COUNTERSIGN_ADMIN_KEY: "short" }, "COUNTERSIGN_ADMIN_KEY must be at least 24 characters"],
+  ])("refuses %o with a message naming the variable", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("never puts a secret in its error", () => {
+    try {
+      loadConfig({ SLACK_BOT_TOKEN: "xoxp-very-secret-token" });
+    } catch (err) {
+      expect(String(err)).not.toContain("very-secret");
+    }
+  });
+
+  it("turns a channel on when its settings are present", () => {
+    const c = loadConfig({
+      SLACK_BOT_TOKEN: "xoxb-1",
+      SLACK_SIGNING_SECRET: "s",
+      SLACK_API_URL: "http://127.0.0.1:9/api",
+    });
+    expect(c.slack).toEqual({
+      botToken: "xoxb-1",
+      signingSecret: "s",
+      appToken: undefined,
+      apiUrl: "http://127.0.0.1:9/api/",
+    });
+    expect(c.channelsOff).not.toContain("slack: off (no SLACK_BOT_TOKEN)");
+  });
+});
