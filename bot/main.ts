@@ -1,19 +1,18 @@
-// The running process: configuration, start, and a clean stop on SIGINT/SIGTERM.
+// The running process: configuration, start, and a clean stop on SIGINT/SIGTERM. Bad configuration or
+// resources stop start-up with one message that names the problem.
+import { ResourceError } from "../gateway/resources/load.ts";
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 export async function serve(env: Record<string, string | undefined> = process.env): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    config = loadConfig(env);
+    app = await createApp(loadConfig(env));
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`countersign: bad configuration: ${err.message}`);
-      process.exit(1);
-    }
+    if (err instanceof ConfigError) return fail(`bad configuration: ${err.message}`);
+    if (err instanceof ResourceError) return fail(`bad resources:\n${err.message}`);
     throw err;
   }
-  const app = await createApp(config);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -27,4 +26,9 @@ export async function serve(env: Record<string, string | undefined> = process.en
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   await app.start();
+}
+
+function fail(message: string): never {
+  console.error(`countersign: ${message}`);
+  process.exit(1);
 }

@@ -1,0 +1,64 @@
+// First start: an admin key is generated, printed once and written with mode 600; the channels that are
+// off say so in one line each. A second start on the same database generates nothing new.
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../bot/app.ts";
+import { loadConfig } from "../../bot/config.ts";
+import { createLogger } from "../../bot/logger.ts";
+import { REFERENCE_RESOURCES } from "../helpers/app.ts";
+import { backend, type TestDatabase, testDatabase } from "../helpers/db.ts";
+
+describe(`start-up (${backend})`, () => {
+  let database: TestDatabase;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    dataDir = mkdtempSync(path.join(tmpdir(), "countersign-startup-"));
+  });
+  afterAll(async () => {
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function startOnce(): Promise<string[]> {
+    const lines: string[] = [];
+    const config = loadConfig({
+      PORT: "0",
+      COUNTERSIGN_DATA_DIR: dataDir,
+      COUNTERSIGN_RESOURCES: REFERENCE_RESOURCES,
+    });
+    const app = await createApp(config, {
+      database,
+      logger: createLogger("error"),
+      say: (line) => lines.push(line),
+    });
+    const url = await app.start();
+    const key = readFileSync(path.join(dataDir, "admin.key"), "utf8").trim();
+    const res = await fetch(`${url}/v1/audit/verify`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    await app.stop();
+    return lines;
+  }
+
+  it("generates the admin key once, mode 600, and says which channels are off", async () => {
+    const first = await startOnce();
+    const key = readFileSync(path.join(dataDir, "admin.key"), "utf8").trim();
+    expect(key).toMatch(/^csk_admin_/);
+    expect(statSync(path.join(dataDir, "admin.key")).mode & 0o777).toBe(0o600);
+    expect(first.filter((l) => l.includes(key))).toHaveLength(1);
+    expect(first).toEqual(
+      expect.arrayContaining([
+        "slack: off (no SLACK_BOT_TOKEN)",
+        "teams: off (no TEAMS_APP_ID)",
+        "email: off (no SMTP_URL)",
+      ]),
+    );
+
+    const second = await startOnce();
+    expect(second.some((l) => l.includes("admin key"))).toBe(false);
+    expect(readFileSync(path.join(dataDir, "admin.key"), "utf8").trim()).toBe(key);
+  });
+});
