@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
-import { type ParsedDocument, validateDocument } from "./schema.ts";
+import type { ParsedDocument } from "./schema/documents.ts";
+import { validateDocument } from "./schema/validate.ts";
 import type { PolicyResource, ResourceSet, RoutingSpec } from "./types.ts";
 
 export interface ResourceProblem {
