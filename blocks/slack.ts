@@ -1,0 +1,396 @@
+// Block Kit renderings of the neutral views: the approval card (buttons while pending, the outcome once
+// decided), the rationale modals, the /approvals pages, the escalation and the override notice. Every
+// text is escaped for mrkdwn and cut to Slack's limits; lists are paged to fit a message.
+import { assertBlockCount, clip, SLACK_LIMITS as L } from "./limits.ts";
+import { approvalSummary } from "./text.ts";
+import type { ApprovalFacts } from "./view.ts";
+
+export type Block = Record<string, unknown>;
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+export interface ModalView {
+  type: "modal";
+  callback_id: string;
+  title: { type: "plain_text"; text: string };
+  submit?: { type: "plain_text"; text: string };
+  close?: { type: "plain_text"; text: string };
+  private_metadata?: string;
+  blocks: Block[];
+}
+
+/** The ids listeners match on; one place so renderers and listeners cannot drift apart. */
+export const ACTION = {
+  approve: "countersign.approve",
+  reject: "countersign.reject",
+  select: "countersign.select",
+  approveSelected: "countersign.approve_selected",
+  rejectSelected: "countersign.reject_selected",
+  nextPage: "countersign.next_page",
+  openRecord: "countersign.open_record",
+} as const;
+export const VIEW = { decide: "countersign.decide", bulkDecide: "countersign.bulk_decide" } as const;
+export const RATIONALE_BLOCK = "rationale";
+export const RATIONALE_INPUT = "rationale";
+/** Rows per /approvals page: two blocks a row plus five around them stays under 50 blocks. */
+export const QUEUE_PAGE_SIZE = 20;
+
+const BADGES: Record<ApprovalFacts["sla"], string> = {
+  on_track: ":large_green_circle:",
+  at_risk: ":large_yellow_circle:",
+  breached: ":red_circle:",
+  expired: ":black_circle:",
+};
+
+/** Slack mrkdwn treats &, < and > as control characters; anything from users or agents is escaped. */
+export function esc(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+const plain = (text: string, max: number) => ({ type: "plain_text", text: clip(text, max), emoji: true });
+const mrkdwn = (text: string, max: number = L.sectionText) => ({ type: "mrkdwn", text: clip(text, max) });
+const section = (text: string, extra: Block = {}): Block => ({
+  type: "section",
+  text: mrkdwn(text),
+  ...extra,
+});
+const header = (text: string): Block => ({ type: "header", text: plain(text, L.headerText) });
+const context = (text: string): Block => ({ type: "context", elements: [mrkdwn(text)] });
+const button = (text: string, actionId: string, value: string, style?: "primary" | "danger"): Block => ({
+  type: "button",
+  text: plain(text, L.buttonText),
+  action_id: actionId,
+  value: clip(value, L.buttonValue),
+  ...(style ? { style } : {}),
+});
+const linkButton = (text: string, url: string): Block => ({
+  type: "button",
+  text: plain(text, L.buttonText),
+  action_id: ACTION.openRecord,
+  url,
+});
+
+export function badge(f: ApprovalFacts): string {
+  return `${BADGES[f.sla]} ${f.slaLabel}`;
+}
+
+/** A code block that cannot be closed early by backticks in the input. */
+function codeBlock(text: string, max: number): string {
+  const body = esc(text).replace(/```/g, "`\u200b``");
+  return `\`\`\`${clip(body, max - 6)}\`\`\``;
+}
+
+function factFields(f: ApprovalFacts): Block {
+  const field = (label: string, value: string) => mrkdwn(`*${label}*\n${esc(value)}`, L.sectionField);
+  return {
+    type: "section",
+    block_id: "facts",
+    fields: [
+      field("Agent", f.agent),
+      field("Tool", f.action),
+      field("Risk", f.risk),
+      field("Policy", f.policy),
+      field("Requested", f.requestedAt),
+      field("Expires", f.expiresAt),
+      mrkdwn(`*SLA*\n${badge(f)}`, L.sectionField),
+      field("Approvers", f.approvers),
+    ].slice(0, L.sectionFields),
+  };
+}
+
+function cardBody(f: ApprovalFacts): Block[] {
+  const title = f.pending ? `Approval needed: ${f.action}` : `${capitalise(f.state)}: ${f.action}`;
+  const blocks: Block[] = [
+    header(title),
+    factFields(f),
+    section(
+      `*Input*${f.inputTruncated ? " (truncated)" : ""}\n${codeBlock(f.inputPreview, L.sectionText - 20)}`,
+      {
+        block_id: "input",
+      },
+    ),
+  ];
+  if (f.outcome) blocks.push(section(`*${esc(f.outcome)}*`, { block_id: "outcome" }));
+  blocks.push({
+    type: "context",
+    block_id: "record",
+    elements: [mrkdwn(`\`${esc(f.id)}\` · <${f.recordUrl}|full record>`)],
+  });
+  return blocks;
+}
+
+/** The card posted to each routed channel: Approve/Reject while pending, the outcome and no buttons after. */
+export function approvalCard(f: ApprovalFacts): SlackMessage {
+  const blocks = cardBody(f);
+  if (f.pending) {
+    blocks.push({
+      type: "actions",
+      block_id: "decide",
+      elements: [
+        button("Approve", ACTION.approve, f.id, "primary"),
+        button("Reject", ACTION.reject, f.id, "danger"),
+        linkButton("Full record", f.recordUrl),
+      ],
+    });
+  }
+  assertBlockCount(blocks, L.blocksPerMessage, "approval card");
+  return { text: approvalSummary(f), blocks };
+}
+
+function modalTitle(text: string) {
+  return { type: "plain_text" as const, text: clip(text, L.modalTitle) };
+}
+
+function checkMetadata(metadata: string): string {
+  if (metadata.length > L.privateMetadata) {
+    throw new Error(`private_metadata is ${metadata.length} characters; Slack allows ${L.privateMetadata}`);
+  }
+  return metadata;
+}
+
+function rationaleInput(optional: boolean, hint: string): Block {
+  return {
+    type: "input",
+    block_id: RATIONALE_BLOCK,
+    optional,
+    label: plain(optional ? "Rationale (optional)" : "Rationale", L.inputLabel),
+    hint: plain(hint, L.inputLabel),
+    element: {
+      type: "plain_text_input",
+      action_id: RATIONALE_INPUT,
+      multiline: true,
+      max_length: 2000,
+    },
+  };
+}
+
+export interface DecideMetadata {
+  id: string;
+  decision: "approve" | "reject";
+}
+
+/** The rationale modal a click on Approve or Reject opens. */
+export function decideModal(f: ApprovalFacts, decision: "approve" | "reject"): ModalView {
+  const verb = decision === "approve" ? "Approve" : "Reject";
+  const metadata: DecideMetadata = { id: f.id, decision };
+  const blocks: Block[] = [
+    section(
+      `*${verb}* \`${esc(f.id)}\`: *${esc(f.agent)}* wants to run *${esc(f.action)}* (${esc(f.risk)}).\n` +
+        `${badge(f)} · expires ${esc(f.expiresAt)}`,
+    ),
+    section(codeBlock(f.inputPreview, L.sectionText)),
+    rationaleInput(
+      !f.rationaleRequired,
+      "Recorded with the decision in the audit log and shown on every card.",
+    ),
+  ];
+  assertBlockCount(blocks, L.blocksPerModal, "decide modal");
+  return {
+    type: "modal",
+    callback_id: VIEW.decide,
+    title: modalTitle(`${verb} request`),
+    submit: modalTitle(verb),
+    close: modalTitle("Cancel"),
+    private_metadata: checkMetadata(JSON.stringify(metadata)),
+    blocks,
+  };
+}
+
+export interface BulkMetadata {
+  ids: string[];
+  decision: "approve" | "reject";
+}
+
+/** One shared rationale for the approvals ticked in /approvals. */
+export function bulkDecideModal(ids: string[], decision: "approve" | "reject"): ModalView {
+  const verb = decision === "approve" ? "Approve" : "Reject";
+  const metadata: BulkMetadata = { ids, decision };
+  const list = ids.map((id) => `• \`${esc(id)}\``).join("\n");
+  return {
+    type: "modal",
+    callback_id: VIEW.bulkDecide,
+    title: modalTitle(`${verb} ${ids.length} selected`),
+    submit: modalTitle(`${verb} all`),
+    close: modalTitle("Cancel"),
+    private_metadata: checkMetadata(JSON.stringify(metadata)),
+    blocks: [
+      section(clip(`*${verb}* these ${ids.length} approvals with one rationale:\n${list}`, L.sectionText)),
+      rationaleInput(false, "Recorded with each decision in the audit log."),
+    ],
+  };
+}
+
+const OUTCOME_WORDS: Record<string, string> = {
+  decided: ":white_check_mark: decided",
+  already_decided: ":information_source: already decided",
+  not_an_approver: ":no_entry: not your approval",
+  not_found: ":grey_question: not found",
+  rationale_required: ":warning: rationale required",
+};
+
+/** What a bulk decision did to each approval, shown in place of the bulk modal. */
+export function bulkResultModal(results: { id: string; outcome: string; message?: string }[]): ModalView {
+  const decided = results.filter((r) => r.outcome === "decided").length;
+  const lines = results.map(
+    (r) =>
+      `• \`${esc(r.id)}\` ${OUTCOME_WORDS[r.outcome] ?? r.outcome}${r.message ? ` — ${esc(r.message)}` : ""}`,
+  );
+  return {
+    type: "modal",
+    callback_id: "countersign.bulk_result",
+    title: modalTitle("Bulk decision"),
+    close: modalTitle("Done"),
+    blocks: [
+      section(`*${decided} of ${results.length} decided.*`),
+      section(clip(lines.join("\n"), L.sectionText)),
+    ],
+  };
+}
+
+export interface QueueFilter {
+  agent?: string | undefined;
+  tool?: string | undefined;
+}
+
+function queueRow(f: ApprovalFacts, index: number, withButtons: boolean): Block[] {
+  const line =
+    `*<${f.recordUrl}|${esc(f.action)}>* for *${esc(f.agent)}* · ${esc(f.risk)} · ${badge(f)}\n` +
+    `\`${esc(f.id)}\` · expires ${esc(f.expiresAt)}` +
+    (f.outcome ? `\n${esc(f.outcome)}` : "");
+  if (!withButtons) return [section(line, { block_id: `row:${index}` })];
+  return [
+    section(line, {
+      block_id: `row:${index}`,
+      accessory: {
+        type: "checkboxes",
+        action_id: ACTION.select,
+        options: [{ text: plain("select", L.buttonText), value: f.id }],
+      },
+    }),
+    {
+      type: "actions",
+      block_id: `act:${index}`,
+      elements: [
+        button("Approve", ACTION.approve, f.id, "primary"),
+        button("Reject", ACTION.reject, f.id, "danger"),
+      ],
+    },
+  ];
+}
+
+/** A page of the queue the user may decide, most urgent first; one page always fits a message. */
+export function queueMessage(
+  items: ApprovalFacts[],
+  opts: { filter: QueueFilter; nextCursor: string | null },
+): SlackMessage {
+  const page = items.slice(0, QUEUE_PAGE_SIZE);
+  const filters = [
+    opts.filter.agent && `agent ${opts.filter.agent}`,
+    opts.filter.tool && `tool ${opts.filter.tool}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const blocks: Block[] = [
+    header(`Waiting for you: ${page.length}${opts.nextCursor ? "+" : ""}`),
+    context(`Most urgent first${filters ? ` · ${esc(filters)}` : ""} · tick rows to decide several at once`),
+  ];
+  if (page.length === 0) blocks.push(section("Nothing is waiting for your decision. :tada:"));
+  page.forEach((f, i) => {
+    blocks.push(...queueRow(f, i, true));
+  });
+  const footer: Block[] = [];
+  if (page.length > 0) {
+    footer.push(button("Approve selected", ACTION.approveSelected, "approve", "primary"));
+    footer.push(button("Reject selected", ACTION.rejectSelected, "reject", "danger"));
+  }
+  if (opts.nextCursor) {
+    const value = JSON.stringify({ c: opts.nextCursor, a: opts.filter.agent, t: opts.filter.tool });
+    footer.push(button("Next page", ACTION.nextPage, value));
+  }
+  if (footer.length > 0)
+    blocks.push({ type: "divider" }, { type: "actions", block_id: "queue", elements: footer });
+  assertBlockCount(blocks, L.blocksPerMessage, "queue page");
+  const text =
+    page.length === 0 ? "Nothing is waiting for your decision." : `${page.length} approvals wait for you`;
+  return { text, blocks };
+}
+
+/** Recently decided approvals routed to the user. */
+export function historyMessage(items: ApprovalFacts[]): SlackMessage {
+  const page = items.slice(0, QUEUE_PAGE_SIZE);
+  const blocks: Block[] = [header("Recently decided")];
+  if (page.length === 0) blocks.push(section("No decided approvals routed to you yet."));
+  page.forEach((f, i) => {
+    blocks.push(...queueRow(f, i, false));
+  });
+  assertBlockCount(blocks, L.blocksPerMessage, "history page");
+  return { text: `${page.length} recently decided approvals`, blocks };
+}
+
+/** `/approvals describe ID`: the card itself, with buttons while pending. */
+export function describeMessage(f: ApprovalFacts): SlackMessage {
+  return approvalCard(f);
+}
+
+export const USAGE = [
+  "*/approvals* — the approvals queue",
+  "• `/approvals ls [--agent A] [--tool T]` — what waits for you, most urgent first (the default)",
+  "• `/approvals describe ID` — one approval in full",
+  "• `/approvals decide ID approve|reject RATIONALE` — decide without the buttons",
+  "• `/approvals history` — recently decided approvals routed to you",
+  '• `/approvals override ID approve|reject --grant-by ROLE --reason "…"` — break-glass, Role members only',
+  "• `/approvals help` — this text",
+].join("\n");
+
+/** A short ephemeral reply: a result, an error, or the usage. */
+export function replyMessage(text: string, withUsage = false): SlackMessage {
+  const blocks: Block[] = [section(esc(text))];
+  if (withUsage) blocks.push(section(USAGE));
+  return { text: clip(text, L.messageText), blocks };
+}
+
+export function helpMessage(): SlackMessage {
+  return { text: "Usage of /approvals", blocks: [section(USAGE)] };
+}
+
+/** Where the card was posted, as Slack links (archive permalinks). */
+export interface CardLink {
+  channel: string;
+  url: string;
+}
+
+function linksLine(links: CardLink[], f: ApprovalFacts): string {
+  const cards = links.map((l) => `<${l.url}|card in ${esc(l.channel)}>`);
+  return [...cards, `<${f.recordUrl}|full record>`].join(" · ");
+}
+
+/** Posted at SLA breach: a new message, pointing at the original card. */
+export function escalationMessage(
+  f: ApprovalFacts,
+  opts: { links: CardLink[]; escalateTo: string[] },
+): SlackMessage {
+  const who = opts.escalateTo.length > 0 ? `Escalated to ${esc(opts.escalateTo.join(", "))}. ` : "";
+  const lead = `:rotating_light: *SLA breached*: *${esc(f.agent)}* has waited since ${esc(f.requestedAt)} for *${esc(f.action)}* (${esc(f.risk)}).`;
+  const blocks: Block[] = [
+    section(lead),
+    section(`${who}Approvers: ${esc(f.approvers)}. Expires ${esc(f.expiresAt)}.`),
+    context(`\`${esc(f.id)}\` · ${linksLine(opts.links, f)}`),
+  ];
+  return { text: clip(`SLA breached: ${approvalSummary(f)}`, L.messageText), blocks };
+}
+
+/** Told to a Role's notify channels after every override made under it. */
+export function overrideNoticeMessage(f: ApprovalFacts, links: CardLink[]): SlackMessage {
+  const lead = `:rotating_light: *Override* of \`${esc(f.id)}\` (*${esc(f.action)}* for *${esc(f.agent)}*)`;
+  const blocks: Block[] = [
+    section(lead),
+    section(`*${esc(f.outcome ?? "pending")}*`),
+    context(linksLine(links, f)),
+  ];
+  return { text: clip(`Override: ${f.id} — ${f.outcome ?? ""}`, L.messageText), blocks };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
