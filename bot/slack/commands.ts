@@ -25,7 +25,7 @@ export async function queuePage(
     status: "pending",
     agent: filter.agent,
     tool: filter.tool,
-    approver: actor.email,
+    approver: actor,
     order: "urgent",
     limit: QUEUE_PAGE_SIZE,
     cursor,
@@ -55,7 +55,7 @@ export async function runCommand(ctx: SlackContext, actor: Actor, cmd: Command):
     case "history": {
       const page = await listQueue(ctx.deps, {
         status: "decided",
-        approver: actor.email,
+        approver: actor,
         order: "newest",
         limit: QUEUE_PAGE_SIZE,
       });

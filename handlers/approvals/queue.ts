@@ -7,7 +7,7 @@ import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
-import type { ApprovalView } from "./types.ts";
+import type { Actor, ApprovalView } from "./types.ts";
 
 export const STATUS_FILTERS = ["pending", "decided", "approved", "rejected", "expired", "all"] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -16,8 +16,8 @@ export interface QueueQuery {
   status?: StatusFilter;
   agent?: string | undefined;
   tool?: string | undefined;
-  /** Only approvals this person may decide. */
-  approver?: string | undefined;
+  /** Only approvals this person may decide: by email, or through a Team's Slack user group. */
+  approver?: Actor | undefined;
   /** newest: by creation, newest first. urgent: by deadline, soonest first. */
   order?: "newest" | "urgent";
   limit?: number;
@@ -53,8 +53,7 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Queue
   const where: (SQL | undefined)[] = [statusCondition(q.status ?? "pending")];
   if (q.agent) where.push(eq(approvals.agent, q.agent));
   if (q.tool) where.push(or(eq(approvals.tool, q.tool), eq(approvals.action, q.tool)));
-  if (q.approver)
-    where.push(sql`${approvals.approvers} @> ${JSON.stringify([q.approver.toLowerCase()])}::jsonb`);
+  if (q.approver) where.push(mayDecide(q.approver));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const k = new Date(c.k);
@@ -81,6 +80,14 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Queue
         ? encodeCursor({ k: (urgent ? last.expiresAt : last.createdAt).toISOString(), id: last.id })
         : null,
   };
+}
+
+function mayDecide(actor: Actor): SQL {
+  const byEmail = sql`${approvals.approvers} @> ${JSON.stringify([actor.email.toLowerCase()])}::jsonb`;
+  const groups = actor.slackGroups ?? [];
+  if (groups.length === 0) return byEmail;
+  const byGroup = sql`${approvals.approverSlackGroups} ?| ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`;
+  return sql`(${byEmail} OR ${byGroup})`;
 }
 
 function statusCondition(status: StatusFilter): SQL | undefined {
