@@ -1,10 +1,6 @@
-// The countersign command line. `serve` runs the server; the rest talk to it over HTTP.
-import { serve } from "../bot/main.ts";
+// The countersign command line. `serve` runs the server; the rest talk to it over HTTP (cli/run.ts).
+import { processIo } from "./io.ts";
+import { runCli } from "./run.ts";
 
-const [command] = process.argv.slice(2);
-if (command === "serve") {
-  await serve();
-} else {
-  console.error("usage: countersign serve");
-  process.exit(2);
-}
+// exitCode, not exit(): `serve` keeps the process alive after runCli returns.
+process.exitCode = await runCli(process.argv.slice(2), processIo());

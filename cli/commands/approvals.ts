@@ -1,0 +1,164 @@
+// countersign approvals ls | decide | override: the approver's queue and actions over the HTTP API.
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ApprovalView } from "../../handlers/approvals/types.ts";
+import { ApiClient, connect } from "../client.ts";
+import { explainRefusal } from "../explain.ts";
+import { type Io, printLines } from "../io.ts";
+import { queueTable } from "../render/approval.ts";
+import { examples, type OutputFormat, outputOption, printJson } from "./shared.ts";
+
+const STATUSES = ["pending", "decided", "approved", "rejected", "expired", "all"];
+const PAGE_MAX = 200;
+
+interface Page {
+  items: ApprovalView[];
+  nextCursor: string | null;
+}
+
+export function approvalsCommand(program: Command, io: Io): void {
+  const approvals = program.command("approvals").description("work the approval queue");
+  examples(
+    approvals,
+    "countersign approvals ls",
+    'countersign approvals decide ID --decision approve --rationale "…"',
+  );
+
+  examples(
+    approvals
+      .command("ls")
+      .description("list approvals across all agents, most urgent first (pending) or newest first")
+      .addOption(new Option("--status <status>", "which approvals").choices(STATUSES).default("pending"))
+      .option("--agent <name>", "only this agent's")
+      .option("--tool <name>", "only this tool's (or action's)")
+      .addOption(new Option("--limit <n>", "at most this many").argParser(positiveInt).default(50))
+      .addOption(outputOption())
+      .action(
+        (opts: { status: string; agent?: string; tool?: string; limit: number; output: OutputFormat }) =>
+          listApprovals(io, opts),
+      ),
+    "countersign approvals ls",
+    "countersign approvals ls --status all --agent support-bot -o json",
+  );
+
+  examples(
+    approvals
+      .command("decide")
+      .description("approve or reject a pending approval, as the operator whose key is COUNTERSIGN_KEY")
+      .argument("<id>", "the approval id, e.g. approval-call-abc123")
+      .addOption(
+        new Option("--decision <decision>", "approve or reject")
+          .choices(["approve", "reject"])
+          .makeOptionMandatory(),
+      )
+      .option("--rationale <text>", "why (the policy may require one)")
+      .addOption(outputOption())
+      .action(async (id: string, opts: { decision: string; rationale?: string; output: OutputFormat }) => {
+        const client = new ApiClient(connect(io, { adminFallback: false }));
+        const decided = await client
+          .post<ApprovalView>(`/v1/approvals/${encodeURIComponent(id)}`, {
+            decision: opts.decision,
+            rationale: opts.rationale,
+            via: "cli",
+          })
+
+          .catch((err) => explainRefusal(err, io, client.conn, id));
+        if (opts.output === "json") return printJson(io, decided);
+        printLines(io.out, decidedLines(decided, io));
+      }),
+    'countersign approvals decide approval-call-abc123 --decision approve --rationale "Refund eligibility confirmed."',
+  );
+
+  examples(
+    approvals
+      .command("override")
+      .description("break-glass: decide a pending approval under a Role granting approvals.override")
+      .argument("<id>", "the approval id")
+      .addOption(
+        new Option("--decision <decision>", "approve or reject")
+          .choices(["approve", "reject"])
+          .makeOptionMandatory(),
+      )
+      .requiredOption("--grant-by <role>", "the Role you invoke, e.g. sre-oncall")
+      .requiredOption("--reason <text>", "why this cannot wait for the routed approvers")
+      .addOption(outputOption())
+      .action(
+        async (
+          id: string,
+          opts: { decision: string; grantBy: string; reason: string; output: OutputFormat },
+        ) => {
+          const client = new ApiClient(connect(io, { adminFallback: false }));
+          const decided = await client
+            .post<ApprovalView>(`/v1/approvals/${encodeURIComponent(id)}/override`, {
+              decision: opts.decision,
+              grantBy: opts.grantBy,
+              reason: opts.reason,
+              via: "cli",
+            })
+            .catch((err) => explainRefusal(err, io, client.conn, id));
+          if (opts.output === "json") return printJson(io, decided);
+          printLines(io.out, decidedLines(decided, io));
+        },
+      ),
+    "countersign approvals override approval-call-abc123 --decision approve --grant-by sre-oncall \\\n" +
+      '      --reason "Outage: payment system down; refunds queued; manually granting."',
+  );
+}
+
+async function listApprovals(
+  io: Io,
+  opts: { status: string; agent?: string; tool?: string; limit: number; output: OutputFormat },
+): Promise<void> {
+  const client = new ApiClient(connect(io, { adminFallback: true }));
+  const items: ApprovalView[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({
+      status: opts.status,
+      // The terminal is for working the queue: what expires soonest comes first.
+      order: opts.status === "pending" ? "urgent" : "newest",
+      limit: String(Math.min(opts.limit - items.length, PAGE_MAX)),
+    });
+    if (opts.agent) query.set("agent", opts.agent);
+    if (opts.tool) query.set("tool", opts.tool);
+    if (cursor) query.set("cursor", cursor);
+    const page: Page = await client
+      .get<Page>(`/v1/approvals?${query}`)
+      .catch((err) => explainRefusal(err, io, client.conn));
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null && items.length < opts.limit);
+
+  if (opts.output === "json") return printJson(io, items);
+  const s = io.style;
+  if (items.length === 0) {
+    const filters = [opts.agent && `agent ${opts.agent}`, opts.tool && `tool ${opts.tool}`].filter(Boolean);
+    io.out(
+      `No ${opts.status === "all" ? "" : `${opts.status} `}approvals${filters.length ? ` for ${filters.join(", ")}` : ""}.\n`,
+    );
+    return;
+  }
+  printLines(io.out, queueTable(items, opts.status === "pending", io.now(), s));
+  if (cursor !== null) io.out(s.dim(`… more not shown (--limit ${opts.limit}); raise --limit to see them\n`));
+}
+
+function decidedLines(a: ApprovalView, io: Io): string[] {
+  const s = io.style;
+  const d = a.decision!;
+  const verb = d.decision === "approve" ? s.green("Approved") : s.red("Rejected");
+  const how = d.kind === "override" ? ` (override under ${d.grantBy})` : "";
+  const lines = [`${verb} ${s.bold(a.id)} as ${d.decidedBy}${how}: “${d.rationale}”`];
+  if (a.toolCallId) {
+    lines.push(
+      d.decision === "approve"
+        ? `The waiting tool call ${a.toolCallId} resumes now.`
+        : `The waiting tool call ${a.toolCallId} is denied.`,
+    );
+  }
+  return lines;
+}
+
+function positiveInt(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1");
+  return n;
+}

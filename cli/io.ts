@@ -1,0 +1,31 @@
+// Where the CLI writes and what it knows of its surroundings; the process in production, buffers in tests.
+import { createStyle, type Style, wantsColor } from "./render/style.ts";
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Styles for stdout: colour only when it is a terminal and NO_COLOR is unset. */
+  style: Style;
+  /** Styles for stderr, judged on stderr's own terminal. */
+  errStyle: Style;
+  now(): Date;
+  cwd: string;
+}
+
+export function processIo(): Io {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+    style: createStyle(wantsColor(process.stdout.isTTY, process.env)),
+    errStyle: createStyle(wantsColor(process.stderr.isTTY, process.env)),
+    now: () => new Date(),
+    cwd: process.cwd(),
+  };
+}
+
+/** Writes lines, each ending in a newline. */
+export function printLines(write: (text: string) => void, lines: string[]): void {
+  if (lines.length > 0) write(`${lines.join("\n")}\n`);
+}
