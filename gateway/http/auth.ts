@@ -1,4 +1,4 @@
-// Bearer-key authentication (every key kind — agent, operator, admin — takes "an"). Keys are looked up by hash and remembered briefly, so the hot path of an
+// Bearer-key authentication. Keys are looked up by hash and remembered briefly, so the hot path of an
 // agent's allowed call does not pay a database round trip per request.
 import type { FastifyRequest } from "fastify";
 import type { Queryable } from "../../db/open.ts";
