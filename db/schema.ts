@@ -166,3 +166,13 @@ export const deliveries = pgTable(
       .where(sql`status = 'pending' OR (status = 'posted' AND shown_version < want_version)`),
   ],
 );
+
+/**
+ * Secrets every replica must share, created once by whichever replica needs one first (insert … on
+ * conflict do nothing, then read). Holds the key that signs the one-time links in approval emails.
+ */
+export const serverSecrets = pgTable("server_secrets", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});

@@ -1,0 +1,144 @@
+// What opening and submitting an email link leads to. Opening (GET) only reads: mail scanners and link
+// previews fetch links, so nothing is ever decided without the POST. Submitting hands the decision to the
+// domain (handlers decide: approver check, rationale rule, first decision wins) as the person the link
+// was minted for, and maps the domain's answer to the page the person sees.
+import type { ApprovalView, DecisionValue } from "../../handlers/approvals/index.ts";
+import { decide, getApproval } from "../../handlers/approvals/index.ts";
+import type { HandlerDeps } from "../../handlers/deps.ts";
+import { isCodedError } from "../../handlers/errors.ts";
+import type { LinkClaim, LinkSigner } from "./links.ts";
+
+/** The same cap as the API's rationale. */
+export const RATIONALE_MAX = 3000;
+
+export type LinkPage =
+  | { page: "error"; status: number; title: string; message: string }
+  | { page: "closed"; status: number; approval: ApprovalView; message: string }
+  | {
+      page: "confirm";
+      status: number;
+      approval: ApprovalView;
+      claim: LinkClaim;
+      error?: string;
+      rationale?: string;
+    }
+  | { page: "done"; status: 200; title: string; approval: ApprovalView; message: string };
+
+const VERB: Record<DecisionValue, string> = { approve: "approved", reject: "rejected" };
+
+/** The page a GET shows: the confirm form while the link can still decide, otherwise why not. */
+export async function openLink(
+  deps: HandlerDeps,
+  signer: LinkSigner,
+  token: string | undefined,
+): Promise<LinkPage> {
+  const verified = signer.verify(token);
+  if (!verified.ok) {
+    return verified.reason === "forged"
+      ? { page: "error", status: 403, title: "This link is not valid", message: verified.message }
+      : { page: "error", status: 400, title: "This link is not valid", message: verified.message };
+  }
+  const { claim } = verified;
+  let approval: ApprovalView;
+  try {
+    approval = await getApproval(deps, claim.approvalId);
+  } catch (err) {
+    if (isCodedError(err) && err.code === "not_found") {
+      return { page: "error", status: 404, title: "No such request", message: err.message };
+    }
+    throw err;
+  }
+  if (approval.decision) return closed(approval);
+  if (!approval.approvers.includes(claim.approver)) {
+    return {
+      page: "error",
+      status: 403,
+      title: "Not an approver",
+      message: `${claim.approver} is not an approver of ${approval.id} (approvers: ${approval.approverRefs.join(", ")})`,
+    };
+  }
+  const now = deps.clock.now().getTime();
+  const expiry = Math.min(claim.expiresAt.getTime(), new Date(approval.expiresAt).getTime());
+  if (now >= expiry) {
+    return {
+      page: "closed",
+      status: 410,
+      approval,
+      message: `This link expired at ${new Date(expiry).toISOString()}; the request can no longer be decided.`,
+    };
+  }
+  return { page: "confirm", status: 200, approval, claim };
+}
+
+/** The page a POST shows: the decision recorded, or why it was not (the form again if it can be fixed). */
+export async function submitLink(
+  deps: HandlerDeps,
+  signer: LinkSigner,
+  token: string | undefined,
+  rationaleInput: unknown,
+): Promise<LinkPage> {
+  const opened = await openLink(deps, signer, token);
+  if (opened.page !== "confirm") return opened;
+  const { claim, approval } = opened;
+  const rationale = typeof rationaleInput === "string" ? rationaleInput : "";
+  if (rationale.length > RATIONALE_MAX) {
+    return {
+      ...opened,
+      status: 422,
+      rationale: rationale.slice(0, RATIONALE_MAX),
+      error: `The rationale is ${rationale.length} characters long; at most ${RATIONALE_MAX} are kept.`,
+    };
+  }
+  try {
+    const decided = await decide(deps, {
+      approvalId: claim.approvalId,
+      decision: claim.decision,
+      rationale,
+      actor: { email: claim.approver },
+      via: "email",
+    });
+    const at = decided.decision?.decidedAt ?? deps.clock.now().toISOString();
+    const title = capitalise(VERB[claim.decision]);
+    return {
+      page: "done",
+      status: 200,
+      title,
+      approval: decided,
+      message: `${title} — recorded at ${at} as ${claim.approver}.`,
+    };
+  } catch (err) {
+    if (!isCodedError(err)) throw err;
+    if (err.code === "rationale_required") {
+      return { ...opened, status: 422, rationale, error: "A rationale is required for this request." };
+    }
+    if (err.code === "already_decided") return closed(await getApproval(deps, approval.id));
+    if (err.code === "not_an_approver") {
+      return { page: "error", status: 403, title: "Not an approver", message: err.message };
+    }
+    throw err;
+  }
+}
+
+/** Decided or expired: what stands, and since when. */
+function closed(approval: ApprovalView): LinkPage {
+  const d = approval.decision!;
+  if (d.kind === "timeout") {
+    return {
+      page: "closed",
+      status: 410,
+      approval,
+      message: `This request expired at ${d.decidedAt} (denied: no decision in time).`,
+    };
+  }
+  const how = d.kind === "override" ? ` (override under ${d.grantBy})` : "";
+  return {
+    page: "closed",
+    status: 409,
+    approval,
+    message: `This request was already ${VERB[d.decision]} by ${d.decidedBy} at ${d.decidedAt}${how}.`,
+  };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,49 @@
+// Email, assembled: the SMTP transport from SMTP_URL, the link signer (its key shared by all replicas
+// through the database), the notifier the delivery dispatcher sends through, and the link pages.
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { EmailConfig } from "../config.ts";
+import { LinkSigner } from "./links.ts";
+import { EmailNotifier } from "./notifier.ts";
+import { emailRoutes } from "./routes.ts";
+import { loadLinkSecret } from "./secret.ts";
+import { createMailer } from "./smtp.ts";
+
+export interface Email {
+  notifier: EmailNotifier;
+  /** Registers GET/POST /email/decide on the server. */
+  register(server: FastifyInstance): Promise<void>;
+  stop(): void;
+}
+
+export function createEmail(
+  config: EmailConfig,
+  deps: HandlerDeps,
+  publicUrl: string,
+  logger: Logger,
+): Email {
+  const mailer = createMailer(config.smtpUrl, config.from);
+  if (/^https?:\/\/(127\.|localhost|\[::1\])/.test(publicUrl)) {
+    logger.warn(`email links point at ${publicUrl}; set COUNTERSIGN_PUBLIC_URL so recipients can open them`);
+  }
+  // Read once, on first use; a failed read is tried again on the next use.
+  let signing: Promise<LinkSigner> | undefined;
+  const signer = (): Promise<LinkSigner> => {
+    signing ??= loadLinkSecret(deps.database.db).then(
+      (key) => new LinkSigner(key),
+      (err) => {
+        signing = undefined;
+        throw err;
+      },
+    );
+    return signing;
+  };
+  return {
+    notifier: new EmailNotifier({ mailer, signer, deps, publicUrl }),
+    async register(server) {
+      await server.register(emailRoutes({ deps, signer, publicUrl, logger }));
+    },
+    stop: () => mailer.close(),
+  };
+}
