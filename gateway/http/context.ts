@@ -1,8 +1,11 @@
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { Gateway } from "../tool-calls/gateway.ts";
 import type { KeyAuthenticator } from "./auth.ts";
 
 /** What every route module is handed by the server. */
 export interface HttpContext {
   deps: HandlerDeps;
   auth: KeyAuthenticator;
+  /** The agents' side: tool calls, the waiter hub, the executor. */
+  gateway: Gateway;
 }

@@ -6,8 +6,10 @@ import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { agentApprovalRoutes } from "./routes/agent-approvals.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { toolCallRoutes } from "./routes/tool-calls.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -43,6 +45,8 @@ export function buildServer(ctx: HttpContext, metrics: Metrics, logger: FastifyB
 
   healthRoutes(app, ctx, metrics);
   approvalRoutes(app, ctx);
+  agentApprovalRoutes(app, ctx);
+  toolCallRoutes(app, ctx);
   adminRoutes(app, ctx);
   return app;
 }

@@ -1,6 +1,7 @@
 // The approvers' API: the queue, one approval, decide, bulk decide, override.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { listDeliveries } from "../../../handlers/approvals/deliveries.ts";
 import {
   bulkDecide,
   decide,
@@ -10,6 +11,8 @@ import {
   STATUS_FILTERS,
 } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
+import { waitForApproval } from "../../wait/approval-wait.ts";
+import { abortOnHangUp, waitQuery } from "../../wait/long-poll.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
 
@@ -46,18 +49,27 @@ export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
     const q = parseWith(listQuery, request.query, "query");
     return listQueue(ctx.deps, {
       ...q,
-      approver: q.mine === "true" && principal.kind === "operator" ? principal.subject : undefined,
+      approver: q.mine === "true" && principal.kind === "operator" ? { email: principal.subject } : undefined,
     });
   });
 
-  app.get<{ Params: { id: string } }>("/v1/approvals/:id", async (request) => {
+  app.get<{ Params: { id: string } }>("/v1/approvals/:id", async (request, reply) => {
     const principal = await ctx.auth.require(request, "agent", "operator", "admin");
-    const approval = await getApproval(ctx.deps, request.params.id);
-    // An agent sees only its own approvals; another agent's are as good as absent.
-    if (principal.kind === "agent" && approval.agent !== principal.subject) {
-      throw new CodedError("not_found", `no approval with id ${request.params.id}`);
-    }
-    return approval;
+    const { wait } = parseWith(waitQuery, request.query, "query");
+    const read = async () => {
+      const approval = await getApproval(ctx.deps, request.params.id);
+      // An agent sees only its own approvals; another agent's are as good as absent.
+      if (principal.kind === "agent" && approval.agent !== principal.subject) {
+        throw new CodedError("not_found", `no approval with id ${request.params.id}`);
+      }
+      return approval;
+    };
+    const approval = wait
+      ? await waitForApproval(ctx.gateway.hub, ctx.deps, request.params.id, wait, abortOnHangUp(reply), read)
+      : await read();
+    if (principal.kind === "agent") return approval;
+    // Operators and admins also see where the card went and how each copy fared (describe approval).
+    return { ...approval, deliveries: await listDeliveries(ctx.deps.database.db, approval.id) };
   });
 
   app.post<{ Params: { id: string } }>("/v1/approvals/:id", async (request) => {

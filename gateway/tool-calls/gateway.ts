@@ -1,0 +1,51 @@
+// The agents' side, assembled: policy and input checks compiled once, the waiter hub and the executor.
+// The composition root builds one per process and starts and stops it with the server.
+import type { Logger } from "pino";
+import type { HandlerDeps } from "../../handlers/deps.ts";
+import { Executor, type ExecutorOptions } from "../execute/executor.ts";
+import type { PolicyEngine } from "../policy/engine.ts";
+import { WaiterHub, type WaiterHubOptions } from "../wait/hub.ts";
+import { compileInputChecks, type InputCheck } from "./input-validators.ts";
+
+export interface Gateway {
+  deps: HandlerDeps;
+  policy: PolicyEngine;
+  checkInput: InputCheck;
+  hub: WaiterHub;
+  executor: Executor;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  executor?: ExecutorOptions;
+  hub?: WaiterHubOptions;
+}
+
+export function createGateway(
+  deps: HandlerDeps,
+  policy: PolicyEngine,
+  logger: Logger,
+  options: GatewayOptions = {},
+): Gateway {
+  const hub = new WaiterHub(deps.database, {
+    onError: (err) => logger.error({ err }, "waiter fallback poll failed"),
+    ...options.hub,
+  });
+  const executor = new Executor(deps, logger, options.executor);
+  return {
+    deps,
+    policy,
+    checkInput: compileInputChecks(deps.resources()),
+    hub,
+    executor,
+    async start() {
+      await hub.start();
+      await executor.start();
+    },
+    async stop() {
+      hub.stop();
+      await executor.stop();
+    },
+  };
+}

@@ -1,0 +1,244 @@
+// The race-safe SQL of tool calls. Every change is a conditional UPDATE on the status it expects, and
+// carries its NOTIFY in the same statement, so waiters hear of exactly the changes that committed.
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { type Queryable, queryRows } from "../../db/open.ts";
+import { approvals, toolCalls } from "../../db/schema.ts";
+import { TOOL_CALL_CHANGED } from "./channel.ts";
+import type { ToolCallRow } from "./view.ts";
+
+export type NewToolCall = typeof toolCalls.$inferInsert;
+
+/** How an execution ended, as stored. */
+export interface Outcome {
+  status: "succeeded" | "failed" | "outcome_unknown";
+  result: unknown;
+  error: string | null;
+  reason: string | null;
+}
+
+const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+const json = (v: unknown) => sql`${v === undefined ? null : JSON.stringify(v)}::jsonb`;
+
+/** Inserts the call; false when its idempotency key is already taken by this agent (the race's loser). */
+export async function insertCall(q: Queryable, call: NewToolCall): Promise<boolean> {
+  if (call.idempotencyKey == null) {
+    await q.insert(toolCalls).values(call);
+    return true;
+  }
+  const inserted = await q
+    .insert(toolCalls)
+    .values(call)
+    .onConflictDoNothing({ target: [toolCalls.agent, toolCalls.idempotencyKey] })
+    .returning({ id: toolCalls.id });
+  return inserted.length > 0;
+}
+
+/**
+ * Records a finished call of an idempotent tool (the allowed-call hot path) with an asynchronous commit:
+ * the agent is not kept waiting for a WAL flush, which costs more than the rest of the call together on
+ * ordinary disks. Only a crash of PostgreSQL itself within a fraction of a second can lose such a record;
+ * the call it records was safe to repeat, and everything else (approvals, decisions, executing markers
+ * of non-idempotent calls) still commits synchronously.
+ */
+export async function recordFinishedCall(q: Queryable, c: ToolCallRow): Promise<void> {
+  await q.execute(sql`
+    INSERT INTO tool_calls (id, agent, tool, input, request_hash, idempotency_key, status, reason, policy,
+      rule, approval_id, result, error, attempts, lease_until, created_at, updated_at)
+    SELECT ${c.id}, ${c.agent}, ${c.tool}, ${json(c.input)}, ${c.requestHash}, ${c.idempotencyKey}, ${c.status},
+      ${c.reason}, ${c.policy}, ${c.rule}, ${c.approvalId}, ${json(c.result)}, ${c.error}, ${c.attempts}, NULL,
+      ${ts(c.createdAt)}, ${ts(c.updatedAt)}
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`);
+}
+
+export async function findCall(q: Queryable, id: string): Promise<ToolCallRow | null> {
+  const [row] = await q.select().from(toolCalls).where(eq(toolCalls.id, id)).limit(1);
+  return row ?? null;
+}
+
+/** The call and, while it waits for a human, when its approval expires. */
+export async function findCallForWait(
+  q: Queryable,
+  id: string,
+): Promise<{ call: ToolCallRow; approvalExpiresAt: Date | null } | null> {
+  const [row] = await q
+    .select({ call: toolCalls, approvalExpiresAt: approvals.expiresAt })
+    .from(toolCalls)
+    .leftJoin(approvals, eq(approvals.id, toolCalls.approvalId))
+    .where(eq(toolCalls.id, id))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function findByIdempotencyKey(
+  q: Queryable,
+  agent: string,
+  key: string,
+): Promise<ToolCallRow | null> {
+  const [row] = await q
+    .select()
+    .from(toolCalls)
+    .where(and(eq(toolCalls.agent, agent), eq(toolCalls.idempotencyKey, key)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Current status of each id that exists (the waiters' fallback poll). */
+export async function callStatuses(q: Queryable, ids: string[]): Promise<Map<string, string>> {
+  const rows = await q
+    .select({ id: toolCalls.id, status: toolCalls.status })
+    .from(toolCalls)
+    .where(inArray(toolCalls.id, ids));
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+/** Runs `UPDATE tool_calls SET … WHERE …` with a NOTIFY per changed row; returns the changed rows. */
+async function updateAndNotify(
+  q: Queryable,
+  set: ReturnType<typeof sql>,
+  where: ReturnType<typeof sql>,
+): Promise<ToolCallRow[]> {
+  const rows = await queryRows<RawRow>(
+    q,
+    sql`WITH changed AS (UPDATE tool_calls SET ${set} WHERE ${where} RETURNING *)
+        SELECT changed.*, pg_notify(${TOOL_CALL_CHANGED}, changed.id) AS notified FROM changed`,
+  );
+  return rows.map(fromRaw);
+}
+
+/** Records how an execution ended, if this execution (status executing, this attempt) still owns it. */
+export async function finishCall(
+  q: Queryable,
+  id: string,
+  attempt: number,
+  outcome: Outcome,
+  now: Date,
+): Promise<ToolCallRow | null> {
+  const [row] = await updateAndNotify(
+    q,
+    sql`status = ${outcome.status}, result = ${json(outcome.result)}, error = ${outcome.error},
+        reason = ${outcome.reason}, lease_until = NULL, updated_at = ${ts(now)}`,
+    sql`id = ${id} AND status = 'executing' AND attempts = ${attempt}`,
+  );
+  return row ?? null;
+}
+
+/** waiting_for_approval → executing (attempt 1), only once the approval is approved: one claimant wins. */
+export async function claimApproved(
+  q: Queryable,
+  id: string,
+  leaseUntil: Date,
+  now: Date,
+): Promise<ToolCallRow | null> {
+  const [row] = await updateAndNotify(
+    q,
+    sql`status = 'executing', attempts = 1, lease_until = ${ts(leaseUntil)}, updated_at = ${ts(now)}`,
+    sql`id = ${id} AND status = 'waiting_for_approval' AND EXISTS (
+          SELECT 1 FROM approvals a WHERE a.id = tool_calls.approval_id AND a.status = 'approved')`,
+  );
+  return row ?? null;
+}
+
+/** A decision tool's call ends with its approval: waiting_for_approval → succeeded, no HTTP call. */
+export async function settleDecisionCall(
+  q: Queryable,
+  id: string,
+  result: unknown,
+  now: Date,
+): Promise<ToolCallRow | null> {
+  const [row] = await updateAndNotify(
+    q,
+    sql`status = 'succeeded', result = ${json(result)}, updated_at = ${ts(now)}`,
+    sql`id = ${id} AND status = 'waiting_for_approval'`,
+  );
+  return row ?? null;
+}
+
+/**
+ * Takes an executing call over for its next attempt (a retry, or a recovered idempotent call): bumps
+ * attempts and the lease if `attempt` still owns it. Returns false when someone else moved it on.
+ */
+export async function nextAttempt(
+  q: Queryable,
+  id: string,
+  attempt: number,
+  leaseUntil: Date,
+  now: Date,
+): Promise<boolean> {
+  const rows = await updateAndNotify(
+    q,
+    sql`attempts = attempts + 1, lease_until = ${ts(leaseUntil)}, updated_at = ${ts(now)}`,
+    sql`id = ${id} AND status = 'executing' AND attempts = ${attempt}`,
+  );
+  return rows.length > 0;
+}
+
+/** Executing calls whose lease has passed (every executing call when `before` is null). */
+export async function staleExecutions(
+  q: Queryable,
+  before: Date | null,
+): Promise<{ id: string; tool: string; attempts: number }[]> {
+  const rows = await q
+    .select({ id: toolCalls.id, tool: toolCalls.tool, attempts: toolCalls.attempts })
+    .from(toolCalls)
+    .where(
+      and(
+        eq(toolCalls.status, "executing"),
+        before ? sql`${toolCalls.leaseUntil} < ${ts(before)}` : undefined,
+      ),
+    )
+    .limit(500);
+  return rows;
+}
+
+/** Calls whose approval is approved but that no process has claimed (a lost notification, a crash). */
+export async function approvedUnclaimed(q: Queryable): Promise<string[]> {
+  const rows = await q
+    .select({ id: toolCalls.id })
+    .from(toolCalls)
+    .innerJoin(approvals, eq(approvals.id, toolCalls.approvalId))
+    .where(and(eq(toolCalls.status, "waiting_for_approval"), eq(approvals.status, "approved")))
+    .limit(500);
+  return rows.map((r) => r.id);
+}
+
+interface RawRow {
+  id: string;
+  agent: string;
+  tool: string;
+  input: unknown;
+  request_hash: string;
+  idempotency_key: string | null;
+  status: string;
+  reason: string | null;
+  policy: string | null;
+  rule: number | null;
+  approval_id: string | null;
+  result: unknown;
+  error: string | null;
+  attempts: number;
+  lease_until: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+function fromRaw(r: RawRow): ToolCallRow {
+  return {
+    id: r.id,
+    agent: r.agent,
+    tool: r.tool,
+    input: r.input,
+    requestHash: r.request_hash,
+    idempotencyKey: r.idempotency_key,
+    status: r.status,
+    reason: r.reason,
+    policy: r.policy,
+    rule: r.rule,
+    approvalId: r.approval_id,
+    result: r.result,
+    error: r.error,
+    attempts: r.attempts,
+    leaseUntil: r.lease_until === null ? null : new Date(r.lease_until),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}

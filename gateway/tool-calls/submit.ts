@@ -1,0 +1,210 @@
+// POST /v1/tool-calls: idempotency, input check, policy, then one of three paths. Allowed calls run in the
+// request, on a lean path (no audit chain, one row write for an idempotent tool); calls that need a human
+// are stored with their approval in one transaction and answered at once; denials are recorded too.
+import { createHash } from "node:crypto";
+import { insertApproval } from "../../handlers/approvals/index.ts";
+import { canonicalJson } from "../../handlers/canonical-json.ts";
+import { CodedError } from "../../handlers/errors.ts";
+import type { PolicyDecision } from "../policy/types.ts";
+import type { ToolResource } from "../resources/types.ts";
+import { longPoll, MAX_WAIT_SECONDS } from "../wait/long-poll.ts";
+import type { Gateway } from "./gateway.ts";
+import { approvalIdFor, newCallId } from "./ids.ts";
+import { findByIdempotencyKey, findCall, insertCall, type NewToolCall, recordFinishedCall } from "./store.ts";
+import { isSettled, presentToolCall, type ToolCallRow, type ToolCallView } from "./view.ts";
+
+export interface ToolCallRequest {
+  agent: string;
+  tool: string;
+  input: Record<string, unknown>;
+  idempotencyKey?: string | undefined;
+}
+
+/** A call before its path through policy decided its status. */
+type CallBase = Omit<NewToolCall, "status"> & { createdAt: Date };
+
+/** Denial codes of the policy engine, as the call's reason (a rule's own deny reads "policy"). */
+const DENY_REASON = { denied: "policy", no_policy: "no_policy", no_route: "no_route" } as const;
+
+export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<ToolCallView> {
+  const { db } = g.deps.database;
+  const requestHash = hashRequest(req);
+  if (req.idempotencyKey !== undefined) {
+    const first = await findByIdempotencyKey(db, req.agent, req.idempotencyKey);
+    if (first) return replay(g, req, first, requestHash);
+  }
+  const resources = g.deps.resources();
+  const tool = resources.tools.get(req.tool);
+  if (!tool) {
+    const known = [...resources.tools.keys()].slice(0, 20).join(", ");
+    throw new CodedError("unknown_tool", `no tool named ${req.tool} (known tools: ${known || "none"})`);
+  }
+  g.checkInput(tool.name, req.input);
+  const agent = resources.agents.get(req.agent) ?? { name: req.agent, labels: {} };
+  const verdict = g.policy.evaluate({ agent, tool, input: req.input });
+  const now = g.deps.clock.now();
+  const base: CallBase = {
+    id: newCallId(),
+    agent: req.agent,
+    tool: tool.name,
+    input: req.input,
+    requestHash,
+    idempotencyKey: req.idempotencyKey ?? null,
+    policy: verdict.policy,
+    rule: verdict.rule,
+    createdAt: now,
+    updatedAt: now,
+  };
+  switch (verdict.outcome) {
+    case "deny":
+      return store(g, req, requestHash, {
+        ...base,
+        status: "denied",
+        reason: DENY_REASON[verdict.code],
+        error: verdict.reason,
+      });
+    case "require_approval":
+      return waitForHuman(g, req, requestHash, base, tool, verdict);
+    case "allow":
+      return runAllowed(g, req, requestHash, base, tool);
+  }
+}
+
+async function runAllowed(
+  g: Gateway,
+  req: ToolCallRequest,
+  requestHash: string,
+  base: CallBase,
+  tool: ToolResource,
+): Promise<ToolCallView> {
+  if (tool.type === "decision" || !tool.endpoint) {
+    // Policy allowed it outright: the agent may act, and no person decided anything.
+    return store(g, req, requestHash, {
+      ...base,
+      status: "succeeded",
+      result: { approved: true, decision: null },
+    });
+  }
+  if (tool.sideEffects.idempotent && req.idempotencyKey === undefined) {
+    // Nothing to protect: sending twice is harmless and no key must be claimed first, so the only write
+    // is the finished row.
+    const { outcome, attempts } = await g.executor.attempt(tool, base.id, req.input, async () => true);
+    const row = fullRow({ ...base, ...outcome, attempts, updatedAt: g.deps.clock.now() });
+    await recordFinishedCall(g.deps.database.db, row);
+    return presentToolCall(row);
+  }
+  // Recorded as executing before the request leaves: a crash now leaves a trace, never a second send.
+  const row = fullRow({
+    ...base,
+    status: "executing",
+    attempts: 1,
+    leaseUntil: g.executor.leaseUntil(tool, base.createdAt),
+  });
+  if (!(await insertCall(g.deps.database.db, row))) return replayWinner(g, req, requestHash);
+  const done = await g.executor.runClaimed(row, tool);
+  return presentToolCall(done ?? (await findCall(g.deps.database.db, row.id)) ?? row);
+}
+
+async function waitForHuman(
+  g: Gateway,
+  req: ToolCallRequest,
+  requestHash: string,
+  base: CallBase,
+  tool: ToolResource,
+  verdict: Extract<PolicyDecision, { outcome: "require_approval" }>,
+): Promise<ToolCallView> {
+  const approvalId = approvalIdFor(base.id);
+  const row = fullRow({ ...base, status: "waiting_for_approval", approvalId });
+  const inserted = await g.deps.database.db.transaction(async (tx) => {
+    if (!(await insertCall(tx, row))) return false;
+    await insertApproval(
+      tx,
+      {
+        id: approvalId,
+        agent: req.agent,
+        tool: tool.name,
+        action: tool.name,
+        toolCallId: row.id,
+        input: req.input,
+        context: {},
+        risk: tool.sideEffects.level,
+        policy: verdict.policy,
+        rule: verdict.rule,
+        routing: verdict.routing,
+      },
+      row.createdAt,
+    );
+    return true;
+  });
+  return inserted ? presentToolCall(row) : replayWinner(g, req, requestHash);
+}
+
+async function store(
+  g: Gateway,
+  req: ToolCallRequest,
+  requestHash: string,
+  call: NewToolCall,
+): Promise<ToolCallView> {
+  const row = fullRow(call);
+  if (!(await insertCall(g.deps.database.db, row))) return replayWinner(g, req, requestHash);
+  return presentToolCall(row);
+}
+
+/** Lost the race for an idempotency key to a concurrent request: answer with the winner's call. */
+async function replayWinner(g: Gateway, req: ToolCallRequest, requestHash: string): Promise<ToolCallView> {
+  const winner = await findByIdempotencyKey(g.deps.database.db, req.agent, req.idempotencyKey!);
+  if (!winner) throw new Error(`idempotency key ${req.idempotencyKey} conflicted but no call holds it`);
+  return replay(g, req, winner, requestHash);
+}
+
+/** The first call made with this key; one still executing is awaited, as its first caller does. */
+async function replay(
+  g: Gateway,
+  req: ToolCallRequest,
+  first: ToolCallRow,
+  requestHash: string,
+): Promise<ToolCallView> {
+  if (first.requestHash !== requestHash) {
+    throw new CodedError(
+      "idempotency_key_reused",
+      `idempotencyKey ${JSON.stringify(req.idempotencyKey)} was already used for call ${first.id} with ` +
+        "another tool or input; use a new key for a new call",
+      { id: first.id },
+    );
+  }
+  if (first.status !== "executing") return presentToolCall(first);
+  const { db } = g.deps.database;
+  const latest = await longPoll({
+    hub: g.hub,
+    kind: "call",
+    id: first.id,
+    waitMs: MAX_WAIT_SECONDS * 1000,
+    read: async () => (await findCall(db, first.id)) ?? first,
+    status: (row) => row.status,
+    settled: isSettled,
+  });
+  return presentToolCall(latest);
+}
+
+function hashRequest(req: ToolCallRequest): string {
+  return createHash("sha256")
+    .update(canonicalJson({ tool: req.tool, input: req.input }))
+    .digest("hex");
+}
+
+function fullRow(call: NewToolCall): ToolCallRow {
+  return {
+    reason: null,
+    policy: null,
+    rule: null,
+    approvalId: null,
+    result: null,
+    error: null,
+    attempts: 0,
+    leaseUntil: null,
+    idempotencyKey: null,
+    ...call,
+    createdAt: call.createdAt as Date,
+    updatedAt: call.updatedAt as Date,
+  };
+}

@@ -1,0 +1,71 @@
+// The long-poll behind `?wait=S`: read, and while nothing has changed, wait on the hub and read again,
+// until the status differs from the first one read or the wait is over.
+import type { FastifyReply } from "fastify";
+import { z } from "zod";
+import type { WaiterHub, WaitKind } from "./hub.ts";
+
+export const MAX_WAIT_SECONDS = 60;
+
+export const waitQuery = z.object({
+  wait: z.coerce
+    .number({ message: "must be a number of seconds" })
+    .min(0, "must be 0 or more seconds")
+    .max(MAX_WAIT_SECONDS, `must be at most ${MAX_WAIT_SECONDS} seconds`)
+    .optional(),
+});
+
+export interface LongPoll<T> {
+  hub: WaiterHub;
+  kind: WaitKind;
+  id: string;
+  waitMs: number;
+  /** Ends the wait early (the client went away). */
+  signal?: AbortSignal | undefined;
+  read: () => Promise<T>;
+  status: (value: T) => string;
+  /** Statuses nothing will change any more: answered at once. */
+  settled: (status: string) => boolean;
+  /** When something must happen for a waiting value to move on its own (an approval's expiry)… */
+  dueAt?: (value: T) => number | undefined;
+  /** …and what to do then. */
+  onDue?: () => Promise<unknown>;
+}
+
+export async function longPoll<T>(p: LongPoll<T>): Promise<T> {
+  const deadline = Date.now() + p.waitMs;
+  const watch = p.hub.watch(p.kind, p.id);
+  const abort = () => watch.close();
+  p.signal?.addEventListener("abort", abort, { once: true });
+  try {
+    let value = await p.read();
+    const first = p.status(value);
+    let dueDone = false;
+    for (;;) {
+      const status = p.status(value);
+      if (status !== first || p.settled(status) || p.signal?.aborted || p.hub.isClosed) return value;
+      const now = Date.now();
+      if (now >= deadline) return value;
+      watch.seen = status;
+      const due = dueDone ? undefined : p.dueAt?.(value);
+      if (due !== undefined && due <= now) {
+        dueDone = true;
+        await p.onDue?.();
+      } else {
+        await watch.next(Math.min(deadline, due ?? deadline) - now);
+      }
+      value = await p.read();
+    }
+  } finally {
+    p.signal?.removeEventListener("abort", abort);
+    watch.close();
+  }
+}
+
+/** Aborts when the client hangs up before the answer is sent. */
+export function abortOnHangUp(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
