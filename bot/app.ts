@@ -7,13 +7,18 @@ import { type Database, openDatabase } from "../db/open.ts";
 import { KeyAuthenticator } from "../gateway/http/auth.ts";
 import { createMetrics } from "../gateway/http/metrics.ts";
 import { buildServer } from "../gateway/http/server.ts";
+import { compilePolicies } from "../gateway/policy/engine.ts";
 import { loadResources } from "../gateway/resources/load.ts";
 import type { ResourceSet } from "../gateway/resources/types.ts";
+import { createGateway, type Gateway, type GatewayOptions } from "../gateway/tool-calls/gateway.ts";
 import { type Clock, systemClock } from "../handlers/clock.ts";
 import type { HandlerDeps } from "../handlers/deps.ts";
 import { ensureAdminKey } from "./admin-key.ts";
 import type { Config } from "./config.ts";
+import { DeliveryDispatcher } from "./deliveries/dispatcher.ts";
+import type { Notifier } from "./deliveries/notifier.ts";
 import { createLogger } from "./logger.ts";
+import { Sweeper } from "./sweeper.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -24,12 +29,19 @@ export interface AppOptions {
   resources?: ResourceSet;
   /** Where start-up lines go (the admin key, channels that are off). */
   say?: (line: string) => void;
+  /** How often the outbox is polled besides NOTIFY wake-ups (tests shorten it). */
+  deliveryPollMs?: number;
+  /** Executor and waiter timings (tests shorten leases and the fallback poll). */
+  gateway?: GatewayOptions;
 }
 
 export interface App {
   config: Config;
   deps: HandlerDeps;
   server: FastifyInstance;
+  dispatcher: DeliveryDispatcher;
+  sweeper: Sweeper;
+  gateway: Gateway;
   logger: Logger;
   /** Listens on config.host:port; resolves to the base URL. */
   start(): Promise<string>;
@@ -52,12 +64,58 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const auth = new KeyAuthenticator(database.db, config.adminKey);
   const metrics = createMetrics(deps);
-  const server = buildServer({ deps, auth }, metrics, logger);
+  // Policies compile once here; every call is then a walk over closures.
+  const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
+  const server = buildServer({ deps, auth, gateway }, metrics, logger);
+
+  // One notifier per platform that is on; deliveries to a platform that is off fail with its reason.
+  // Platform modules load only when their platform is on: their SDKs cost tens of MB of memory.
+  const notifiers: Notifier[] = [];
+  const slack = config.slack
+    ? (await import("./slack/index.ts")).createSlack(config.slack, deps, config.publicUrl, logger)
+    : undefined;
+  if (slack) {
+    notifiers.push(slack.notifier);
+    await slack.register(server);
+  }
+  const email = config.email
+    ? (await import("./email/index.ts")).createEmail(config.email, deps, config.publicUrl, logger)
+    : undefined;
+  if (email) {
+    notifiers.push(email.notifier);
+    await email.register(server);
+  }
+  const teams = config.teams
+    ? (await import("./teams/index.ts")).createTeams(config.teams, deps, config.publicUrl, logger)
+    : undefined;
+  if (teams) {
+    notifiers.push(teams.notifier);
+    await teams.register(server);
+  }
+  const dispatcher = new DeliveryDispatcher({
+    deps,
+    notifiers,
+    offReasons: Object.fromEntries(
+      config.channelsOff.map((line) => [line.slice(0, line.indexOf(":")), line]),
+    ),
+    logger,
+    pollMs: options.deliveryPollMs,
+  });
+
+  const sweeper = new Sweeper({
+    deps,
+    logger,
+    schedule: config.sweepCron,
+    onChange: () => dispatcher.kick(),
+  });
 
   return {
     config,
     deps,
     server,
+    dispatcher,
+    sweeper,
+    gateway,
     logger,
     async start() {
       if (!config.adminKey) {
@@ -65,12 +123,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         if (key) say(`admin key (shown once, also in ${config.dataDir}/admin.key): ${key}`);
       }
       for (const line of config.channelsOff) say(line);
+      // Before listening: on PGlite the recovery pass takes every executing call for a dead one.
+      await gateway.start();
       const address = await server.listen({ host: config.host, port: config.port });
+      await dispatcher.start();
+      await slack?.start();
+      sweeper.start();
       say(`countersign listening on ${address} (database: ${database.kind})`);
       return address;
     },
     async stop() {
+      await gateway.stop();
       await server.close();
+      await slack?.stop();
+      await sweeper.stop();
+      await dispatcher.stop();
+      // After the dispatcher: a send under way finishes on the open transport.
+      email?.stop();
       if (ownsDatabase) await database.close();
     },
   };

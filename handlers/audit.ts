@@ -37,24 +37,40 @@ export function hashEvent(prevHash: string, e: AuditEventInput): string {
 
 /** Appends one event inside the caller's transaction; it commits or rolls back with the state change. */
 export async function appendAudit(tx: Tx, event: AuditEventInput): Promise<void> {
+  await appendAuditEvents(tx, [event]);
+}
+
+/**
+ * Appends events in order with one chain read and one INSERT, so a batch (the sweeper's) holds the chain
+ * lock for two statements rather than two per event. The rows of a multi-row VALUES get their ids in
+ * list order, which is the order the chain links them.
+ */
+export async function appendAuditEvents(tx: Tx, events: AuditEventInput[]): Promise<void> {
+  if (events.length === 0) return;
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
   const [last] = await tx
     .select({ hash: auditEvents.hash })
     .from(auditEvents)
     .orderBy(desc(auditEvents.id))
     .limit(1);
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  // Postgres keeps microseconds, JS milliseconds: hash what will read back.
-  const at = new Date(Math.floor(event.at.getTime()));
-  await tx.insert(auditEvents).values({
-    at,
-    type: event.type,
-    approvalId: event.approvalId ?? null,
-    actor: event.actor,
-    data: event.data,
-    prevHash,
-    hash: hashEvent(prevHash, { ...event, at }),
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const rows = events.map((event) => {
+    // Postgres keeps microseconds, JS milliseconds: hash what will read back.
+    const at = new Date(Math.floor(event.at.getTime()));
+    const hash = hashEvent(prevHash, { ...event, at });
+    const row = {
+      at,
+      type: event.type,
+      approvalId: event.approvalId ?? null,
+      actor: event.actor,
+      data: event.data,
+      prevHash,
+      hash,
+    };
+    prevHash = hash;
+    return row;
   });
+  await tx.insert(auditEvents).values(rows);
 }
 
 export async function listAudit(q: Queryable, approvalId?: string, limit = 1000): Promise<AuditEvent[]> {

@@ -7,4 +7,5 @@ export { OVERRIDE_GRANT, override, overrideRole } from "./override.ts";
 export { type ApprovalRow, type DecisionRow, presentApproval, presentDecision } from "./present.ts";
 export { getApproval, listQueue, pendingCount, type QueueQuery, STATUS_FILTERS } from "./queue.ts";
 export { findApproval } from "./read.ts";
+export { recordSlaTransitions, type SlaTransition } from "./sla-sweep.ts";
 export type * from "./types.ts";

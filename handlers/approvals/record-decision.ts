@@ -1,11 +1,12 @@
 // The one place an approval leaves "pending". First decision wins in SQL: the UPDATE only matches a
 // pending row, so of any number of racing deciders (approvers, Slack retries, the sweeper, replicas)
 // exactly one gets a row back; the rest see the standing decision.
-import { and, eq, gt, lte, sql } from "drizzle-orm";
-import { notify, type Tx } from "../../db/open.ts";
-import { approvals, decisions, deliveries, toolCalls } from "../../db/schema.ts";
-import { appendAudit } from "../audit.ts";
+import { and, eq, gt, inArray, lte } from "drizzle-orm";
+import type { Tx } from "../../db/open.ts";
+import { approvals, decisions, toolCalls } from "../../db/schema.ts";
+import { appendAuditEvents } from "../audit.ts";
 import { APPROVAL_CHANGED, DELIVERIES_DUE } from "../channels.ts";
+import { bumpCards, notifyChanged } from "./outbox.ts";
 import type { ApprovalRow, DecisionRow } from "./present.ts";
 
 export interface NewDecision {
@@ -18,6 +19,10 @@ export interface NewDecision {
   at: Date;
 }
 
+export function statusOf(d: Pick<NewDecision, "decision" | "kind">): ApprovalRow["status"] {
+  return d.kind === "timeout" ? "expired" : d.decision === "approve" ? "approved" : "rejected";
+}
+
 /**
  * Records the decision if the approval is still pending (and, for people, not yet past its expiry; for
  * the sweeper, past it). Returns null when someone else got there first. Runs inside the caller's
@@ -28,55 +33,74 @@ export async function recordDecision(
   approvalId: string,
   d: NewDecision,
 ): Promise<{ approval: ApprovalRow; decision: DecisionRow } | null> {
-  const status = d.kind === "timeout" ? "expired" : d.decision === "approve" ? "approved" : "rejected";
   const inTime = d.kind === "timeout" ? lte(approvals.expiresAt, d.at) : gt(approvals.expiresAt, d.at);
   const [approval] = await tx
     .update(approvals)
-    .set({ status, decidedAt: d.at })
+    .set({ status: statusOf(d), decidedAt: d.at })
     .where(and(eq(approvals.id, approvalId), eq(approvals.status, "pending"), inTime))
     .returning();
   if (!approval) return null;
+  const [decision] = await settleDecisions(tx, [{ approval, decision: d }]);
+  return { approval, decision: decision! };
+}
 
-  const [decision] = await tx
-    .insert(decisions)
-    .values({
-      approvalId,
-      decision: d.decision,
-      kind: d.kind,
-      via: d.via,
-      decidedBy: d.decidedBy,
-      decidedAt: d.at,
-      rationale: d.rationale,
-      grantBy: d.grantBy,
-    })
-    .returning();
+/**
+ * Everything that follows approvals leaving "pending" (their conditional UPDATE has just matched, in
+ * this transaction): the decision rows, denied tool calls, stale cards, audit events, wake-ups. Set-based,
+ * so the sweeper settles a whole batch in a handful of statements and holds the audit chain lock briefly.
+ */
+export async function settleDecisions(
+  tx: Tx,
+  settled: { approval: Pick<ApprovalRow, "id" | "toolCallId">; decision: NewDecision }[],
+): Promise<DecisionRow[]> {
+  if (settled.length === 0) return [];
+  const ids = settled.map((s) => s.approval.id);
+  // Every column is known here, so no RETURNING (the rows come back in this order, as written).
+  const rows: DecisionRow[] = settled.map(({ approval, decision: d }) => ({
+    approvalId: approval.id,
+    decision: d.decision,
+    kind: d.kind,
+    via: d.via,
+    decidedBy: d.decidedBy,
+    decidedAt: d.at,
+    rationale: d.rationale,
+    grantBy: d.grantBy,
+  }));
+  await tx.insert(decisions).values(rows);
 
-  if (approval.toolCallId && d.decision === "reject") {
+  // A rejected or timed-out approval denies the call waiting on it (one UPDATE per reason).
+  const denials = new Map<string, { ids: string[]; at: Date }>();
+  for (const { approval, decision: d } of settled) {
+    if (!approval.toolCallId || d.decision !== "reject") continue;
+    const reason = d.kind === "timeout" ? "timeout" : "rejected";
+    const group = denials.get(reason) ?? { ids: [], at: d.at };
+    group.ids.push(approval.toolCallId);
+    denials.set(reason, group);
+  }
+  for (const [reason, group] of denials) {
     await tx
       .update(toolCalls)
-      .set({ status: "denied", reason: d.kind === "timeout" ? "timeout" : "rejected", updatedAt: d.at })
-      .where(and(eq(toolCalls.id, approval.toolCallId), eq(toolCalls.status, "waiting_for_approval")));
+      .set({ status: "denied", reason, updatedAt: group.at })
+      .where(and(inArray(toolCalls.id, group.ids), eq(toolCalls.status, "waiting_for_approval")));
   }
 
-  // Every posted copy of the card is now stale; the notifiers update them.
-  await tx
-    .update(deliveries)
-    .set({ wantVersion: sql`${deliveries.wantVersion} + 1`, nextAttemptAt: d.at, updatedAt: d.at })
-    .where(and(eq(deliveries.approvalId, approvalId), eq(deliveries.purpose, "card")));
-
-  await appendAudit(tx, {
-    type:
-      d.kind === "timeout"
-        ? "approval.expired"
-        : d.kind === "override"
-          ? "approval.overridden"
-          : "approval.decided",
-    approvalId,
-    actor: d.decidedBy,
-    at: d.at,
-    data: { decision: d.decision, kind: d.kind, via: d.via, rationale: d.rationale, grantBy: d.grantBy },
-  });
-  await notify(tx, APPROVAL_CHANGED, approvalId);
-  await notify(tx, DELIVERIES_DUE, approvalId);
-  return { approval, decision: decision! };
+  await bumpCards(tx, ids, settled[0]!.decision.at);
+  await appendAuditEvents(
+    tx,
+    settled.map(({ approval, decision: d }) => ({
+      type:
+        d.kind === "timeout"
+          ? "approval.expired"
+          : d.kind === "override"
+            ? "approval.overridden"
+            : "approval.decided",
+      approvalId: approval.id,
+      actor: d.decidedBy,
+      at: d.at,
+      data: { decision: d.decision, kind: d.kind, via: d.via, rationale: d.rationale, grantBy: d.grantBy },
+    })),
+  );
+  await notifyChanged(tx, APPROVAL_CHANGED, ids);
+  await notifyChanged(tx, DELIVERIES_DUE, ids);
+  return rows;
 }

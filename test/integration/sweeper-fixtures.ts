@@ -1,0 +1,190 @@
+// Shared by the sweeper tests: a policy with explicit SLA routing and escalation, a tool call waiting on
+// its approval (created together, as the gateway does), and a recording Notifier for a dispatcher.
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { DeliveryDispatcher } from "../../bot/deliveries/dispatcher.ts";
+import {
+  DeliveryError,
+  type DeliveryJob,
+  type Notifier,
+  type Posted,
+} from "../../bot/deliveries/notifier.ts";
+import { createLogger } from "../../bot/logger.ts";
+import { deliveries, toolCalls } from "../../db/schema.ts";
+import { compilePolicies } from "../../gateway/policy/engine.ts";
+import { insertApproval } from "../../handlers/approvals/index.ts";
+import type { ApprovalView } from "../../handlers/approvals/types.ts";
+import type { Platform } from "../../handlers/channels.ts";
+import type { HandlerDeps } from "../../handlers/deps.ts";
+import { startTestApp, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+
+/** A cron schedule that never fires during a test: sweeps run only when a test says so. */
+export const NEVER = "0 0 1 1 *";
+
+export const MINUTE = 60_000;
+
+// payout.send: 1.5-minute timeout, at risk after 30 s, breached after 60 s, escalated to sam (who has a
+// Slack id, via the sre-oncall Role) and zoe (email only), and to two escalation channels.
+export const ESCALATION_YAML = `
+apiVersion: countersign.dev/v1alpha1
+kind: Tool
+metadata: { name: payout.send }
+spec:
+  type: decision
+  sideEffects: { level: privileged, idempotent: false, requiresApproval: true }
+---
+apiVersion: countersign.dev/v1alpha1
+kind: Policy
+metadata: { name: payouts-escalate }
+spec:
+  appliesTo: { agents: [support-bot] }
+  rules:
+    - when: { tool.name: payout.send }
+      require:
+        approval: human
+        approvalRouting:
+          approvers: [team:billing-leads]
+          timeoutMinutes: 1.5
+          onTimeout: deny
+          sla:
+            atRiskAfterMinutes: 0.5
+            breachAfterMinutes: 1
+            escalateTo: [user:sam@example.com, user:zoe@example.com]
+            escalationChannels: [slack:#billing-escalations, email:finance-oncall@example.com]
+        channels: [slack:#billing-approvals, email:billing-leads@example.com]
+`;
+
+/** The app with the cron quiet and its own dispatcher stopped, so a test drives both. */
+export async function quietApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const t = await startTestApp({ ...opts, env: { COUNTERSIGN_SWEEP_CRON: NEVER, ...opts.env } });
+  await t.app.sweeper.idle();
+  await t.app.dispatcher.stop();
+  return t;
+}
+
+export interface SeededCall {
+  approvalId: string;
+  toolCallId: string;
+  expiresAt: Date;
+}
+
+/** A tool call waiting for approval and its approval, in one transaction, routed by the real policies. */
+export async function seedCall(
+  deps: HandlerDeps,
+  opts: { tool?: string; agent?: string; timeoutMs?: number } = {},
+): Promise<SeededCall> {
+  const resources = deps.resources();
+  const agentName = opts.agent ?? "support-bot";
+  const toolName = opts.tool ?? "refund.issue";
+  const agent = resources.agents.get(agentName) ?? { name: agentName, labels: {} };
+  const tool = resources.tools.get(toolName);
+  if (!tool) throw new Error(`seedCall: no tool ${toolName}`);
+  const input = { ticket: "T-1", amount: 42 };
+  const verdict = compilePolicies(resources).evaluate({ agent, tool, input });
+  if (verdict.outcome !== "require_approval") throw new Error(`seedCall: ${toolName} needs no approval`);
+  const toolCallId = `call-${randomBytes(6).toString("hex")}`;
+  const approvalId = `approval-${toolCallId}`;
+  const now = deps.clock.now();
+  const row = await deps.database.db.transaction(async (tx) => {
+    await tx.insert(toolCalls).values({
+      id: toolCallId,
+      agent: agentName,
+      tool: toolName,
+      input,
+      requestHash: randomBytes(16).toString("hex"),
+      status: "waiting_for_approval",
+      policy: verdict.policy,
+      rule: verdict.rule,
+      approvalId,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return insertApproval(
+      tx,
+      {
+        id: approvalId,
+        agent: agentName,
+        tool: toolName,
+        action: toolName,
+        toolCallId,
+        input,
+        context: {},
+        risk: tool.sideEffects.level,
+        policy: verdict.policy,
+        rule: verdict.rule,
+        routing: verdict.routing,
+        timeoutMs: opts.timeoutMs,
+      },
+      now,
+    );
+  });
+  return { approvalId, toolCallId, expiresAt: row.expiresAt };
+}
+
+export async function toolCallOf(deps: HandlerDeps, id: string) {
+  const [row] = await deps.database.db.select().from(toolCalls).where(eq(toolCalls.id, id));
+  return row!;
+}
+
+export async function deliveriesOf(deps: HandlerDeps, approvalId: string) {
+  return deps.database.db.select().from(deliveries).where(eq(deliveries.approvalId, approvalId));
+}
+
+export interface NotifierCall {
+  op: "post" | "update";
+  purpose: DeliveryJob["purpose"];
+  channel: string;
+  approvalId: string;
+  status: ApprovalView["status"];
+  sla: ApprovalView["sla"];
+  extra: DeliveryJob["extra"];
+}
+
+/** Records what it is asked to post and update; fails every call while `failing` is set. */
+export class RecordingNotifier implements Notifier {
+  readonly calls: NotifierCall[] = [];
+  failing = false;
+  private posted = 0;
+
+  constructor(readonly platform: Platform) {}
+
+  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+    this.record("post", job, approval);
+    return { target: `target-of-${job.channel}`, messageRef: `msg-${++this.posted}` };
+  }
+
+  async update(job: DeliveryJob, approval: ApprovalView): Promise<void> {
+    this.record("update", job, approval);
+  }
+
+  private record(op: NotifierCall["op"], job: DeliveryJob, approval: ApprovalView) {
+    if (this.failing) throw new DeliveryError("unavailable", `${this.platform} is down`, true);
+    this.calls.push({
+      op,
+      purpose: job.purpose,
+      channel: job.channel,
+      approvalId: job.approvalId,
+      status: approval.status,
+      sla: approval.sla,
+      extra: job.extra,
+    });
+  }
+}
+
+/** A dispatcher over recording notifiers for Slack and email (no timers: tests call drain()). */
+export function recordingDispatcher(deps: HandlerDeps) {
+  const slack = new RecordingNotifier("slack");
+  const email = new RecordingNotifier("email");
+  const dispatcher = new DeliveryDispatcher({
+    deps,
+    notifiers: [slack, email],
+    offReasons: {},
+    logger: createLogger("error"),
+  });
+  return {
+    dispatcher,
+    slack,
+    email,
+    calls: () => [...slack.calls, ...email.calls],
+  };
+}
