@@ -21,7 +21,9 @@ describe("serve refuses bad start-up input", () => {
   it("names the bad variable", () => {
     const r = serve({ PORT: "eighty" });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe("countersign: bad configuration: PORT must be a port number between 0 and 65535");
+    expect(r.stderr.trim()).toBe(
+      "countersign: bad configuration: PORT must be a port number between 0 and 65535",
+    );
   });
 
   it("names the file, document, field and line of a YAML mistake", () => {
