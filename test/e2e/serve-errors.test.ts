@@ -1,7 +1,7 @@
 // `countersign serve` with bad configuration or a YAML mistake stops at once with one message that names
 // the variable, or the file, document, field and reason.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -45,6 +45,7 @@ describe("serve refuses bad start-up input", () => {
       ].join("\n"),
     );
     const r = serve({ COUNTERSIGN_RESOURCES: dir, COUNTERSIGN_DATA_DIR: dir });
+    rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
       `${path.join(dir, "tools.yaml")}: document 1 (Tool refund.issue): spec.sideEffects.level: expected one of`,

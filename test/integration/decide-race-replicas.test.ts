@@ -1,5 +1,5 @@
 // The same race across two server processes sharing one PostgreSQL database: still one decision.
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -40,6 +40,7 @@ describe.skipIf(backend !== "postgres")("decision race across two server process
     await Promise.all((servers ?? []).map((s) => s.stop()));
     await database?.close();
     await pgdb?.drop();
+    if (resourcesDir) rmSync(resourcesDir, { recursive: true, force: true });
   });
 
   it("leaves exactly one decision when 200 approvers split across both servers decide at once", async () => {

@@ -1,13 +1,10 @@
 // Expiry by the sweeper, on the real server and database with a manual clock: the exact boundary, what
 // an expiry does (timeout decision, denied call, woken waiters, refreshed cards, audit), a platform that
 // is down, a timer that fails, and the onTimeout field.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../bot/logger.ts";
 import { Sweeper } from "../../bot/sweeper.ts";
-import { loadResources, ResourceError } from "../../gateway/resources/load.ts";
+import { parseResourceFiles, ResourceError } from "../../gateway/resources/load.ts";
 import { APPROVAL_CHANGED } from "../../handlers/channels.ts";
 import { ManualClock } from "../../handlers/clock.ts";
 import type { TestApp } from "../helpers/app.ts";
@@ -213,9 +210,7 @@ spec:
       require: { approval: human, approvalRouting: { approvers: [team:leads], timeoutMinutes: 5${routing} } }
 `;
   const load = (yaml: string) => {
-    const dir = mkdtempSync(path.join(tmpdir(), "countersign-ontimeout-"));
-    writeFileSync(path.join(dir, "p.yaml"), yaml);
-    return () => loadResources(dir);
+    return () => parseResourceFiles([{ file: "p.yaml", text: yaml }]);
   };
 
   it("accepts deny", () => {

@@ -1,10 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compilePolicies, resolvePeople } from "../../gateway/policy/engine.ts";
 import type { PolicyRequest } from "../../gateway/policy/types.ts";
-import { loadResources } from "../../gateway/resources/load.ts";
+import { loadResources, parseResourceFiles } from "../../gateway/resources/load.ts";
 import type { AgentResource, ResourceSet } from "../../gateway/resources/types.ts";
 
 const V1 = "apiVersion: countersign.dev/v1alpha1";
@@ -52,9 +49,7 @@ const route = (approvers: string, extra = "") =>
   `require: { approvalRouting: { approvers: [${approvers}], timeoutMinutes: 60, onTimeout: deny${extra} } }`;
 
 function engineFor(policies: string) {
-  const dir = mkdtempSync(join(tmpdir(), "countersign-policy-"));
-  writeFileSync(join(dir, "resources.yaml"), PEOPLE + TOOLS + policies);
-  const resources = loadResources(dir);
+  const resources = parseResourceFiles([{ file: "resources.yaml", text: PEOPLE + TOOLS + policies }]);
   const engine = compilePolicies(resources);
   return {
     resources,
