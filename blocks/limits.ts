@@ -29,3 +29,32 @@ export function clip(text: string, max: number): string {
 export function assertBlockCount(blocks: readonly unknown[], max: number, what: string): void {
   if (blocks.length > max) throw new Error(`${what} has ${blocks.length} blocks; Slack allows ${max}`);
 }
+
+// Teams: a bot message (the activity with its card) is refused past about 28 KB; the card gets what the
+// activity envelope leaves. Texts are cut well below that, so only a renderer bug can reach the limit.
+export const TEAMS_LIMITS = {
+  messageBytes: 28_000,
+  /** The card's share of a message: the envelope (ids, conversation, summary) stays under 2 KB. */
+  cardBytes: 26_000,
+  /** Any one TextBlock or fact value built from agent or user text. */
+  text: 2000,
+  factValue: 500,
+  actionTitle: 40,
+  /** The rationale input; the same length the Slack modal takes. */
+  rationale: 2000,
+  /** Rows of an `approvals ls` / history card: each row is a few hundred bytes. */
+  queueRows: 15,
+} as const;
+
+/** UTF-8 bytes of a card as it goes over the wire. */
+export function cardBytes(card: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(card)).length;
+}
+
+/** Throws when a rendered card is over Teams' budget: a renderer bug, never user input. */
+export function assertCardBytes(card: unknown, what: string): void {
+  const bytes = cardBytes(card);
+  if (bytes > TEAMS_LIMITS.cardBytes) {
+    throw new Error(`${what} is ${bytes} bytes; Teams cards must stay under ${TEAMS_LIMITS.cardBytes}`);
+  }
+}

@@ -47,7 +47,15 @@ const envSchema = z.object({
     (v) => v === undefined || ["MultiTenant", "SingleTenant", "UserAssignedMSI"].includes(v),
     { message: "must be MultiTenant, SingleTenant or UserAssignedMSI" },
   ),
-  TEAMS_API_URL: optionalString,
+  TEAMS_API_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: "must be an http(s) URL",
+  }),
+  TEAMS_OPENID_METADATA_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: "must be an http(s) URL",
+  }),
+  TEAMS_TOKEN_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: "must be an http(s) URL",
+  }),
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
     message: "must start with smtp:// or smtps://",
   }),
@@ -69,8 +77,12 @@ export interface TeamsConfig {
   appPassword: string | undefined;
   tenantId: string | undefined;
   appType: string;
-  /** Overrides the Bot Connector base URL of outgoing calls (tests point it at a local fake). */
-  apiUrl: string | undefined;
+  /** The Bot Connector service URL proactive cards are posted to (TEAMS_API_URL; tests point it at a fake). */
+  apiUrl: string;
+  /** Test-only (TEAMS_OPENID_METADATA_URL): where inbound JWT signing keys are looked up. */
+  openIdMetadataUrl: string | undefined;
+  /** Test-only (TEAMS_TOKEN_URL): an OAuth2 client-credentials token endpoint instead of Entra ID (MSAL). */
+  tokenUrl: string | undefined;
 }
 
 export interface EmailConfig {
@@ -138,12 +150,22 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
 
   let teams: TeamsConfig | undefined;
   if (e.TEAMS_APP_ID) {
+    const appType = e.TEAMS_APP_TYPE ?? "MultiTenant";
+    if (appType !== "UserAssignedMSI" && !e.TEAMS_APP_PASSWORD) {
+      throw new ConfigError("TEAMS_APP_PASSWORD", `is required with TEAMS_APP_ID (app type ${appType})`);
+    }
+    if (appType !== "MultiTenant" && !e.TEAMS_APP_TENANT_ID) {
+      throw new ConfigError("TEAMS_APP_TENANT_ID", `is required with TEAMS_APP_TYPE=${appType}`);
+    }
+    const apiUrl = e.TEAMS_API_URL ?? "https://smba.trafficmanager.net/teams/";
     teams = {
       appId: e.TEAMS_APP_ID,
       appPassword: e.TEAMS_APP_PASSWORD,
       tenantId: e.TEAMS_APP_TENANT_ID,
-      appType: e.TEAMS_APP_TYPE ?? "MultiTenant",
-      apiUrl: e.TEAMS_API_URL,
+      appType,
+      apiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`,
+      openIdMetadataUrl: e.TEAMS_OPENID_METADATA_URL,
+      tokenUrl: e.TEAMS_TOKEN_URL,
     };
   } else {
     channelsOff.push("teams: off (no TEAMS_APP_ID)");

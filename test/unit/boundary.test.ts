@@ -5,7 +5,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const FORBIDDEN = /^(@slack\/|botbuilder|nodemailer$|pg$|pg\/)/;
+const FORBIDDEN = /^(@slack\/|botbuilder|botframework-|nodemailer$|pg$|pg\/)/;
+/** botbuilder is out of support upstream: only bot/teams/ may import it, so its successor replaces one folder. */
+const BOT_FRAMEWORK = /^(botbuilder|botframework-)/;
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
@@ -33,6 +35,30 @@ describe("boundaries", () => {
       expect(offending).toEqual([]);
     });
   }
+
+  it("only bot/teams/ imports botbuilder or another Bot Framework package", () => {
+    const files = [
+      "bot",
+      "handlers",
+      "blocks",
+      "gateway",
+      "db",
+      "cli",
+      "sdk",
+      "bench",
+      "demo",
+      "test",
+    ].flatMap((d) => sources(d));
+    const offending = files
+      .filter((f) => !f.startsWith(path.join("bot", "teams") + path.sep))
+      .flatMap((f) =>
+        imports(f)
+          .filter((i) => BOT_FRAMEWORK.test(i))
+          .map((i) => `${f}: ${i}`),
+      );
+    expect(offending).toEqual([]);
+    expect(imports("bot/teams/adapter.ts").some((i) => BOT_FRAMEWORK.test(i))).toBe(true);
+  });
 
   it("would catch an offending import", () => {
     expect(imports("bot/slack/web.ts").some((i) => FORBIDDEN.test(i))).toBe(true);

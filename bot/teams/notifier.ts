@@ -1,0 +1,68 @@
+// Posts and refreshes Teams messages for the delivery dispatcher: the approval card (replaced in place
+// with updateActivity once decided), the SLA escalation and the override notice (new messages). Posts
+// are proactive, to the Bot Connector service URL of TEAMS_API_URL; the activity id is the messageRef.
+import type { Activity } from "botbuilder";
+import {
+  type AdaptiveCard,
+  approvalCard,
+  escalationCard,
+  overrideNoticeCard,
+} from "../../blocks/adaptive.ts";
+import { approvalFacts } from "../../blocks/view.ts";
+import type { ApprovalView } from "../../handlers/approvals/index.ts";
+import { DeliveryError, type DeliveryJob, type Notifier, type Posted } from "../deliveries/notifier.ts";
+import type { TeamsAdapter } from "./adapter.ts";
+import { cardMessage } from "./cards.ts";
+import type { ConversationDirectory } from "./channels.ts";
+import { toDeliveryError } from "./errors.ts";
+
+export interface TeamsNotifierOptions {
+  adapter: TeamsAdapter;
+  conversations: ConversationDirectory;
+  serviceUrl: string;
+  publicUrl: string;
+}
+
+export class TeamsNotifier implements Notifier {
+  readonly platform = "teams" as const;
+
+  constructor(private readonly o: TeamsNotifierOptions) {}
+
+  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+    const target = job.target ?? (await this.o.conversations.resolve(job.channel));
+    const activity = cardMessage(this.render(job, approval));
+    try {
+      const connector = await this.o.adapter.connector(this.o.serviceUrl);
+      const res = await connector.conversations.sendToConversation(target, activity as Activity);
+      if (!res.id)
+        throw new DeliveryError("no_activity_id", `Teams gave no activity id for ${job.channel}`, true);
+      return { target, messageRef: res.id };
+    } catch (err) {
+      throw toDeliveryError(err, job.channel);
+    }
+  }
+
+  async update(job: DeliveryJob, approval: ApprovalView): Promise<void> {
+    // Only cards are refreshed; escalations and notices are point-in-time messages.
+    if (job.purpose !== "card" || !job.target || !job.messageRef) return;
+    const activity = {
+      ...cardMessage(approvalCard(approvalFacts(approval, this.o.publicUrl))),
+      id: job.messageRef,
+    };
+    try {
+      const connector = await this.o.adapter.connector(this.o.serviceUrl);
+      await connector.conversations.updateActivity(job.target, job.messageRef, activity as Activity);
+    } catch (err) {
+      throw toDeliveryError(err, job.channel);
+    }
+  }
+
+  private render(job: DeliveryJob, approval: ApprovalView): AdaptiveCard {
+    const facts = approvalFacts(approval, this.o.publicUrl);
+    if (job.purpose === "card") return approvalCard(facts);
+    if (job.purpose === "notice") return overrideNoticeCard(facts);
+    const extra = job.extra as { escalateTo?: unknown };
+    const escalateTo = Array.isArray(extra.escalateTo) ? extra.escalateTo.map(String) : [];
+    return escalationCard(facts, { escalateTo });
+  }
+}
