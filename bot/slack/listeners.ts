@@ -25,8 +25,7 @@ import {
   presentApproval,
 } from "../../handlers/approvals/index.ts";
 import { CodedError } from "../../handlers/errors.ts";
-import { parseCommand } from "./command-parser.ts";
-import { queuePage, runCommand } from "./commands.ts";
+import { slackCommands } from "./commands.ts";
 import type { SlackContext } from "./context.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { errorText } from "./replies.ts";
@@ -55,11 +54,12 @@ const COMMAND_INLINE_MS = 2_000;
 export function registerListeners(app: App, ctx: SlackContext): void {
   // A double click sends two actions with different trigger ids; only the first opens a modal.
   const clicks = new RecentKeys(2_000);
+  const commands = slackCommands(ctx);
 
   app.command("/approvals", async ({ command, ack, respond }) => {
     const work = ctx.identity
       .actor(command.user_id)
-      .then((actor) => runCommand(ctx, actor, parseCommand(command.text ?? "")))
+      .then((actor) => commands.run(actor, command.text ?? ""))
       .catch((err) => replyMessage(errorText(err, ctx.logger)));
     const quick = await Promise.race([work, delay(COMMAND_INLINE_MS)]);
     if (quick) return ack({ response_type: "ephemeral", ...quick });
@@ -150,7 +150,10 @@ export function registerListeners(app: App, ctx: SlackContext): void {
         t?: string;
       };
       const actor = await ctx.identity.actor(b.user.id);
-      await respond({ replace_original: true, ...(await queuePage(ctx, actor, { agent: a, tool: t }, c)) });
+      await respond({
+        replace_original: true,
+        ...(await commands.queuePage(actor, { agent: a, tool: t }, c)),
+      });
     } catch (err) {
       await tell(ctx, b, respond, errorText(err, ctx.logger));
     }

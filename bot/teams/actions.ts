@@ -7,7 +7,7 @@ import { type AdaptiveCard, approvalCard, type CardNotice, replyCard, VERB } fro
 import { approvalFacts } from "../../blocks/view.ts";
 import { decide, getApproval } from "../../handlers/approvals/index.ts";
 import { isCodedError } from "../../handlers/errors.ts";
-import { queuePage } from "./commands.ts";
+import { teamsCommands } from "./commands.ts";
 import type { TeamsContext } from "./context.ts";
 import { errorNotice } from "./replies.ts";
 
@@ -37,8 +37,7 @@ export async function onCardAction(ctx: TeamsContext, activity: Activity): Promi
     }
     if (verb === VERB.page) {
       const actor = await ctx.identity.actor(activity);
-      return await queuePage(
-        ctx,
+      return await teamsCommands(ctx).queuePage(
         actor,
         { agent: text(data.agent), tool: text(data.tool) },
         text(data.cursor),

@@ -3,10 +3,9 @@
 // Everything else (installs, members joining, reactions) needs no answer.
 import type { Activity, TurnContext } from "botbuilder";
 import { replyCard } from "../../blocks/adaptive.ts";
-import { parseCommand } from "../slack/command-parser.ts";
 import { onCardAction } from "./actions.ts";
 import { cardInvokeResponse, cardMessage } from "./cards.ts";
-import { runCommand } from "./commands.ts";
+import { teamsCommands } from "./commands.ts";
 import type { TeamsContext } from "./context.ts";
 import { errorNotice } from "./replies.ts";
 
@@ -30,7 +29,7 @@ export function turnLogic(ctx: TeamsContext) {
 async function onCommand(ctx: TeamsContext, activity: Activity) {
   try {
     const actor = await ctx.identity.actor(activity);
-    return await runCommand(ctx, actor, parseCommand(commandWords(activity.text ?? "")));
+    return await teamsCommands(ctx).run(actor, commandWords(activity.text ?? ""));
   } catch (err) {
     return replyCard(errorNotice(err, ctx.logger));
   }

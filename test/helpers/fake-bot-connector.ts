@@ -7,8 +7,8 @@
 // Connector calls without a token this fake issued get 401, as Teams would.
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
+import { type FakeReply, type FakeServer, serveJson, waitForCalls } from "./fake-server.ts";
 
 export const BOT_FRAMEWORK_ISSUER = "https://api.botframework.com";
 
@@ -54,7 +54,7 @@ export class FakeBotConnector {
   private readonly failures = new Map<Op, { status: number; retryAfter?: number }[]>();
   private readonly activities = new Map<string, Body>();
   private readonly events = new EventEmitter();
-  private server: Server | undefined;
+  private server: FakeServer | undefined;
   private seq = 0;
 
   constructor() {
@@ -146,21 +146,13 @@ export class FakeBotConnector {
 
   /** Resolves once `count` successful calls of `kind` (about `about`) were made; rejects after `timeoutMs`. */
   waitFor(kind: Op, count: number, about?: string, timeoutMs = 10_000): Promise<ConnectorCall[]> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.recorded(kind, about);
-        if (found.length < count) return false;
-        this.events.off("call", check);
-        clearTimeout(timer);
-        resolve(found);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.events.off("call", check);
-        reject(new Error(`fake Bot Connector: ${this.recorded(kind, about).length}/${count} ${kind} calls`));
-      }, timeoutMs);
-      if (!check()) this.events.on("call", check);
-    });
+    return waitForCalls(
+      this.events,
+      () => this.recorded(kind, about),
+      count,
+      timeoutMs,
+      (have) => `fake Bot Connector: ${have}/${count} ${kind} calls`,
+    );
   }
 
   /** The last card a conversation shows for an activity, after every update. */
@@ -169,22 +161,15 @@ export class FakeBotConnector {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.server?.close();
   }
 
   private async listen(): Promise<void> {
-    this.server = createServer((req, res) => {
-      void this.handle(req).then(({ status, body, headers }) => {
-        res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-        res.end(body === undefined ? "" : JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await serveJson((req, raw) => this.handle(req, raw));
+    this.url = this.server.url;
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body?: Body; headers?: Body }> {
-    const raw = await readBody(req);
+  private handle(req: IncomingMessage, raw: string): FakeReply {
     const path = new URL(req.url ?? "/", "http://fake").pathname;
     if (req.method === "GET" && path === "/v1/.well-known/openidconfiguration") {
       return {
@@ -223,11 +208,7 @@ export class FakeBotConnector {
     };
   }
 
-  private connector(
-    req: IncomingMessage,
-    path: string,
-    raw: string,
-  ): { status: number; body?: Body; headers?: Body } {
+  private connector(req: IncomingMessage, path: string, raw: string): FakeReply {
     const token = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
     if (!this.tokens.has(token))
       return { status: 401, body: { message: "Authorization has been denied for this request." } };
@@ -314,12 +295,3 @@ export class FakeBotConnector {
 }
 
 const b64url = (text: string) => Buffer.from(text).toString("base64url");
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}

@@ -2,8 +2,8 @@
 // can fail the next call of a method on demand (429 with Retry-After, or ok:false with an error code),
 // and serves response_url posts. Channels and users are small in-memory tables a test can extend.
 import { EventEmitter } from "node:events";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
+import { type FakeReply, type FakeServer, serveJson, waitForCalls } from "./fake-server.ts";
 
 export interface FakeChannel {
   id: string;
@@ -62,7 +62,7 @@ export class FakeSlack {
   private readonly failures = new Map<string, FakeFailure[]>();
   private readonly messages = new Map<string, Body>();
   private readonly events = new EventEmitter();
-  private server: Server | undefined;
+  private server: FakeServer | undefined;
   private seq = 0;
   url = "";
 
@@ -97,21 +97,13 @@ export class FakeSlack {
 
   /** Resolves once `count` successful calls of `method` match `filter`; rejects after `timeoutMs`. */
   waitFor(method: string, count: number, filter: (b: Body) => boolean = () => true, timeoutMs = 10_000) {
-    return new Promise<Body[]>((resolve, reject) => {
-      const check = () => {
-        const found = this.calls(method).filter(filter);
-        if (found.length < count) return false;
-        this.events.off("call", check);
-        clearTimeout(timer);
-        resolve(found);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.events.off("call", check);
-        reject(new Error(`fake Slack: ${this.calls(method).filter(filter).length}/${count} ${method} calls`));
-      }, timeoutMs);
-      if (!check()) this.events.on("call", check);
-    });
+    return waitForCalls(
+      this.events,
+      () => this.calls(method).filter(filter),
+      count,
+      timeoutMs,
+      (have) => `fake Slack: ${have}/${count} ${method} calls`,
+    );
   }
 
   /** A response_url pointing at this fake (posts to it are recorded as "response_url"). */
@@ -125,23 +117,15 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.server?.close();
   }
 
   private async listen(): Promise<void> {
-    this.server = createServer((req, res) => {
-      void this.handle(req).then(({ status, body, headers }) => {
-        res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-        res.end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}/api/`;
+    this.server = await serveJson((req, raw) => this.handle(req, raw));
+    this.url = `${this.server.url}/api/`;
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: Body; headers?: Body }> {
-    const raw = await readBody(req);
+  private handle(req: IncomingMessage, raw: string): FakeReply & { body: Body } {
     const url = new URL(req.url ?? "/", "http://fake");
     const body = parseBody(raw, String(req.headers["content-type"] ?? ""));
     if (url.pathname.startsWith("/respond/"))
@@ -166,7 +150,7 @@ export class FakeSlack {
     return this.finish(method, body, { status: 200, body: this.answer(method, body) });
   }
 
-  private finish(method: string, body: Body, reply: { status: number; body: Body; headers?: Body }) {
+  private finish(method: string, body: Body, reply: FakeReply & { body: Body }) {
     this.recorded.push({
       method,
       body,
@@ -302,15 +286,6 @@ export class FakeSlack {
   private nextTs(): string {
     return `${Math.floor(Date.now() / 1000)}.${(++this.seq).toString().padStart(6, "0")}`;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 /** Slack takes form fields (with JSON-encoded blocks and views) or JSON; both come out as one object. */

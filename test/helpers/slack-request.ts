@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import type { Clock } from "../../handlers/clock.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import { type Body, FakeSlack } from "./fake-slack.ts";
+import { readReply } from "./read-reply.ts";
 
 export interface SignOptions {
   /** Unix seconds; defaults to now. */
@@ -52,12 +53,7 @@ export class SlackSender {
     }
     const started = performance.now();
     const res = await fetch(`${this.baseUrl}/slack/events`, { method: "POST", headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : "";
-    } catch {}
-    return { status: res.status, body: parsed, ms: performance.now() - started };
+    return { status: res.status, body: await readReply(res), ms: performance.now() - started };
   }
 
   /** `/approvals TEXT` typed by `userId` in `channelId`. */

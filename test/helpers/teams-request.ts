@@ -15,6 +15,7 @@ import type { Clock } from "../../handlers/clock.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import { type Body, FakeBotConnector } from "./fake-bot-connector.ts";
 import { FakeSlack } from "./fake-slack.ts";
+import { readReply } from "./read-reply.ts";
 import { SCHEMAS_DIR, schemaErrors } from "./schemas.ts";
 import { SIGNING_SECRET } from "./slack-request.ts";
 
@@ -53,27 +54,22 @@ export function cardOf(activity: Body): Body {
 
 /** Every Action.* in a card, wherever it sits. */
 export function actionsOf(card: Body): Body[] {
+  return collect(card, (type) => type.startsWith("Action."));
+}
+
+/** Every element of a given type in a card. */
+export function elementsOf(card: Body, type: string): Body[] {
+  return collect(card, (t) => t === type);
+}
+
+function collect(card: Body, keep: (type: string) => boolean): Body[] {
   const found: Body[] = [];
   const walk = (node: unknown) => {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === "object") {
       const o = node as Body;
-      if (typeof o.type === "string" && o.type.startsWith("Action.")) found.push(o);
+      if (typeof o.type === "string" && keep(o.type)) found.push(o);
       Object.values(o).forEach(walk);
-    }
-  };
-  walk(card);
-  return found;
-}
-
-/** Every element of a given type in a card. */
-export function elementsOf(card: Body, type: string): Body[] {
-  const found: Body[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === "object") {
-      if ((node as Body).type === type) found.push(node as Body);
-      Object.values(node).forEach(walk);
     }
   };
   walk(card);
@@ -109,12 +105,7 @@ export class TeamsSender {
     const auth = token === undefined ? `Bearer ${this.fake.token()}` : token;
     if (auth !== null) headers.authorization = auth;
     const res = await fetch(`${this.baseUrl}/api/messages`, { method: "POST", headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : "";
-    } catch {}
-    return { status: res.status, body: parsed };
+    return { status: res.status, body: await readReply(res) };
   }
 
   /** A press of an Action.Execute button, with the card's inputs merged into data as Teams does. */

@@ -14,7 +14,7 @@ import {
 } from "../../blocks/adaptive.ts";
 import { assertCardBytes, cardBytes, TEAMS_LIMITS } from "../../blocks/limits.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import { parseCommand } from "../../bot/slack/command-parser.ts";
+import { parseCommand } from "../../bot/commands/parser.ts";
 import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
 import { actionsOf, assertAdaptiveCard, elementsOf } from "../helpers/teams-request.ts";
 

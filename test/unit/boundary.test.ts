@@ -23,7 +23,7 @@ function imports(file: string): string[] {
 }
 
 describe("boundaries", () => {
-  for (const dir of ["handlers", "blocks"]) {
+  for (const dir of ["handlers", "blocks", "bot/commands"]) {
     it(`${dir}/ imports no platform SDK or database driver`, () => {
       const files = sources(dir);
       expect(files.length).toBeGreaterThan(0);

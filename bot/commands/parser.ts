@@ -1,5 +1,6 @@
-// The words of `/approvals …` (and Teams' `approvals …`): tokenised with quotes (straight or the curly
-// ones Slack clients type), then matched to one command. Anything else is a usage error naming the problem.
+// The words of `approvals …` (Slack's `/approvals`, Teams' `approvals` message): tokenised with quotes
+// (straight or the curly ones chat clients type), then matched to one command. Anything else is a usage
+// error naming the problem. No platform is known here.
 
 export type Decision = "approve" | "reject";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCommand, tokenize } from "../../bot/slack/command-parser.ts";
+import { parseCommand, tokenize } from "../../bot/commands/parser.ts";
 
 describe("/approvals parser", () => {
   it("tokenises quoted strings, straight and curly", () => {

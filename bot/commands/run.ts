@@ -1,0 +1,115 @@
+// The `approvals …` command without a platform: the words are parsed, run through the approvals handlers
+// as the person who typed them, and answered with a neutral result that each platform renders its own way.
+// Handler errors are thrown, not returned, so each platform keeps one error path for them and for the
+// identity lookup that comes before.
+import { type ApprovalFacts, approvalFacts, outcomeLine } from "../../blocks/view.ts";
+import {
+  type Actor,
+  decide,
+  getApproval,
+  listQueue,
+  override,
+  type Via,
+} from "../../handlers/approvals/index.ts";
+import type { HandlerDeps } from "../../handlers/deps.ts";
+import { parseCommand } from "./parser.ts";
+
+export interface CommandContext {
+  deps: HandlerDeps;
+  publicUrl: string;
+  /** The surface recorded on decisions made by command. */
+  via: Via;
+  /** Rows in one queue or history reply: the platform's message size sets it. */
+  pageSize: number;
+}
+
+export interface QueueFilter {
+  agent?: string | undefined;
+  tool?: string | undefined;
+}
+
+export type CommandResult =
+  | { kind: "queue"; items: ApprovalFacts[]; filter: QueueFilter; nextCursor: string | null }
+  | { kind: "history"; items: ApprovalFacts[] }
+  | { kind: "approval"; approval: ApprovalFacts }
+  | { kind: "decided"; text: string }
+  | { kind: "help" }
+  | { kind: "usage"; text: string };
+
+/** One page of the queue `actor` may decide, most urgent first. */
+export async function queuePage(
+  ctx: CommandContext,
+  actor: Actor,
+  filter: QueueFilter,
+  cursor?: string,
+): Promise<CommandResult> {
+  const page = await listQueue(ctx.deps, {
+    status: "pending",
+    agent: filter.agent,
+    tool: filter.tool,
+    approver: actor,
+    order: "urgent",
+    limit: ctx.pageSize,
+    cursor,
+  });
+  return {
+    kind: "queue",
+    items: page.items.map((a) => approvalFacts(a, ctx.publicUrl)),
+    filter,
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** Answers `approvals <words>` typed by `actor`. */
+export async function runCommand(ctx: CommandContext, actor: Actor, words: string): Promise<CommandResult> {
+  const cmd = parseCommand(words);
+  switch (cmd.kind) {
+    case "ls":
+      return queuePage(ctx, actor, { agent: cmd.agent, tool: cmd.tool });
+    case "describe":
+      return {
+        kind: "approval",
+        approval: approvalFacts(await getApproval(ctx.deps, cmd.id), ctx.publicUrl),
+      };
+    case "decide": {
+      const a = await decide(ctx.deps, {
+        approvalId: cmd.id,
+        decision: cmd.decision,
+        rationale: cmd.rationale,
+        actor,
+        via: ctx.via,
+      });
+      return {
+        kind: "decided",
+        text: `${outcomeLine(a.decision!)} (${a.id}). Every posted card will show it.`,
+      };
+    }
+    case "history": {
+      const page = await listQueue(ctx.deps, {
+        status: "decided",
+        approver: actor,
+        order: "newest",
+        limit: ctx.pageSize,
+      });
+      return { kind: "history", items: page.items.map((a) => approvalFacts(a, ctx.publicUrl)) };
+    }
+    case "override": {
+      const a = await override(ctx.deps, {
+        approvalId: cmd.id,
+        decision: cmd.decision,
+        grantBy: cmd.grantBy,
+        reason: cmd.reason,
+        actor,
+        via: ctx.via,
+      });
+      return {
+        kind: "decided",
+        text: `${outcomeLine(a.decision!)} (${a.id}). The cards show it and ${cmd.grantBy}'s channels are told.`,
+      };
+    }
+    case "help":
+      return { kind: "help" };
+    case "usage":
+      return { kind: "usage", text: `${cmd.error}.` };
+  }
+}
