@@ -3,15 +3,18 @@
 //       at 1 and 64 concurrent agents, on PGlite and on PostgreSQL: throughput and added p50/p99;
 //   (b) decision → waiting agent resumed, p50/p99 over 200 approvals, beside a 5-second fixed poll;
 //   (c) 10,000 agents long-polling one server process: its resident memory, and how soon all resume.
-// The server runs as its own process (`countersign serve`), as in production; the tool endpoint and the
-// load generator share this process. PostgreSQL: COUNTERSIGN_TEST_DATABASE_URL or DATABASE_URL, else
+// Three event loops, so none measures the others' work: the server runs as its own process
+// (`countersign serve`, as in production), the tool endpoint in a worker thread, and the load generator
+// on this thread. PostgreSQL: COUNTERSIGN_TEST_DATABASE_URL or DATABASE_URL, else
 // postgres://postgres@127.0.0.1:5432/test; a fresh database is created beside it and dropped after.
+// BENCH_ONLY=a|b|c runs one part; BENCH_CPU_PROF=DIR has each server process write a V8 CPU profile
+// (open it in Chrome DevTools); BENCH_WAITERS=N changes part (c)'s 10,000.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { gatewayYaml } from "../test/helpers/gateway-resources.ts";
 import { type ServerProcess, startServerProcess } from "../test/helpers/server-process.ts";
@@ -26,6 +29,8 @@ const GOALS = {
 const RUN_MS = 3_000;
 const ADMIN_KEY = `bench-admin-key-${randomBytes(8).toString("hex")}`;
 const WAITERS = Number(process.env.BENCH_WAITERS ?? 10_000);
+const ONLY = process.env.BENCH_ONLY;
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 interface Answer {
   status: number;
@@ -71,22 +76,39 @@ function percentile(sorted: number[], p: number): number {
 
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
-/** The local tool: answers every POST with a small JSON body, as fast as node:http can. */
-async function startTool(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end('{"queue":"billing","priority":"p2"}');
-    });
+/**
+ * The local tool: answers every POST with a small JSON body, as fast as node:http can, on a worker
+ * thread of its own so that the load generator's event loop never delays its answers.
+ */
+const TOOL_SOURCE = `
+const http = require("node:http");
+const { parentPort } = require("node:worker_threads");
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"queue":"billing","priority":"p2"}');
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
+parentPort.on("message", () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});`;
+
+async function startTool(): Promise<{ url: string; close: () => Promise<void> }> {
+  const worker = new Worker(TOOL_SOURCE, { eval: true });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(() => r()));
+      const exited = new Promise<void>((r) => worker.once("exit", () => r()));
+      worker.postMessage("close");
+      return exited;
     },
   };
 }
@@ -122,6 +144,8 @@ async function load(concurrency: number, fn: () => Promise<Answer>): Promise<Loa
 interface Backend {
   name: "pglite" | "postgres";
   env: Record<string, string>;
+  /** The bench's own PostgreSQL database, whose backend processes' CPU is counted. */
+  database?: string;
   drop: () => Promise<void>;
 }
 
@@ -146,6 +170,7 @@ async function postgresBackend(): Promise<Backend | undefined> {
   return {
     name: "postgres",
     env: { DATABASE_URL: url.toString() },
+    database: name,
     async drop() {
       const c = new pg.Client({ connectionString: base });
       await c.connect();
@@ -155,9 +180,97 @@ async function postgresBackend(): Promise<Backend | undefined> {
   };
 }
 
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+/**
+ * Node 20 refuses --cpu-prof in NODE_OPTIONS, so the server is handed this module instead: it starts the
+ * V8 profiler through the inspector and writes the profile as the process exits (SIGTERM stops it cleanly).
+ */
+function cpuProfileHook(dir: string): string {
+  const source = `
+import { Session } from "node:inspector";
+import { mkdirSync, writeFileSync } from "node:fs";
+const session = new Session();
+session.connect();
+session.post("Profiler.enable");
+session.post("Profiler.start");
+process.on("exit", () => {
+  session.post("Profiler.stop", (err, res) => {
+    if (err) return;
+    mkdirSync(${JSON.stringify(dir)}, { recursive: true });
+    writeFileSync(${JSON.stringify(dir)} + "/server-" + process.pid + ".cpuprofile", JSON.stringify(res.profile));
+  });
+});`;
+  return `data:text/javascript,${encodeURIComponent(source)}`;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/PID/stat times, on Linux
+
+/** CPU seconds (user + system) each process has used so far; processes gone are left out. */
+function cpuSeconds(pids: number[]): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+    } catch {}
+  }
+  return used;
+}
+
+/** The PostgreSQL backends serving `database` (their command line names it). */
+function backendPids(database: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(` ${database} `)) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
+/**
+ * CPU the server process (and, on PostgreSQL, the database's backends) spent while `fn` ran: a cost per
+ * call that the machine's other load does not inflate the way it inflates latency.
+ */
+async function measureCpu<T>(
+  serverPid: number,
+  database: string | undefined,
+  fn: () => Promise<T>,
+): Promise<{ result: T; serverS: number; postgresS: number }> {
+  const before = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
+  const result = await fn();
+  const after = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
+  let serverS = 0;
+  let postgresS = 0;
+  for (const [pid, s] of after) {
+    const spent = s - (before.get(pid) ?? 0);
+    if (pid === serverPid) serverS = spent;
+    else postgresS += spent;
+  }
+  return { result, serverS, postgresS };
+}
+
+/** Resident memory now (VmRSS) or at its highest so far (VmHWM), in MB. */
+function rssMb(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`));
   return line ? Number(line[1]) / 1024 : Number.NaN;
+}
+
+/**
+ * Resolves once the server has taken in every waiter: its CPU use over half a second falls under 5%
+ * (a long-poll costs nothing while it waits). A fixed pause can end while connections are still being
+ * accepted, which measures fewer waiters than claimed. Gives up after 60 s.
+ */
+async function settled(pid: number): Promise<number> {
+  const start = performance.now();
+  let last = cpuSeconds([pid]).get(pid) ?? 0;
+  while (performance.now() - start < 60_000) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = cpuSeconds([pid]).get(pid) ?? 0;
+    if (now - last < 0.025) break;
+    last = now;
+  }
+  return performance.now() - start;
 }
 
 async function withServer<T>(
@@ -173,6 +286,7 @@ async function withServer<T>(
       COUNTERSIGN_RESOURCES: resources,
       COUNTERSIGN_ADMIN_KEY: ADMIN_KEY,
       LOG_LEVEL: "error",
+      ...(CPU_PROF && { NODE_OPTIONS: `--import=${cpuProfileHook(path.resolve(CPU_PROF))}` }),
     },
     120_000,
   );
@@ -187,7 +301,8 @@ async function withServer<T>(
   }
 }
 
-async function allowedCalls(server: ServerProcess, key: string, toolUrl: string, backend: string) {
+async function allowedCalls(server: ServerProcess, key: string, toolUrl: string, b: Backend) {
+  const backend = b.name;
   const direct = () => send(`${toolUrl}/triage`, "POST", undefined, { ticket: "T-1" });
   const viaGateway = () =>
     send(`${server.url}/v1/tool-calls`, "POST", key, { tool: "ticket.triage", input: { ticket: "T-1" } });
@@ -196,7 +311,13 @@ async function allowedCalls(server: ServerProcess, key: string, toolUrl: string,
   let pgThroughput = 0;
   for (const concurrency of [1, 64]) {
     const d = await load(concurrency, direct);
-    const g = await load(concurrency, viaGateway);
+    const {
+      result: g,
+      serverS,
+      postgresS,
+    } = await measureCpu(server.proc.pid!, b.database, () => load(concurrency, viaGateway));
+    const calls = g.perSecond * (RUN_MS / 1000);
+    const perCall = (seconds: number) => `${((seconds / calls) * 1e6).toFixed(0)} µs`;
     if (concurrency === 64) pgThroughput = g.perSecond;
     const addedP99 = g.p99 - d.p99;
     rows.push(
@@ -206,6 +327,8 @@ async function allowedCalls(server: ServerProcess, key: string, toolUrl: string,
         (concurrency === 64
           ? `  ${addedP99 <= GOALS.addedP99Ms ? "✓" : "✗"} goal ≤ ${GOALS.addedP99Ms} ms`
           : ""),
+      `  ${" ".repeat(8)}     CPU per gateway call: server process ${perCall(serverS)}` +
+        (b.database ? `, PostgreSQL backends ${perCall(postgresS)}` : " (PGlite runs inside it)"),
     );
   }
   for (const row of rows) console.log(row);
@@ -294,8 +417,9 @@ async function manyWaiters(server: ServerProcess, keys: { agent: string; ana: st
       failures++;
     }
   });
-  await new Promise((r) => setTimeout(r, 3_000)); // all connected and held
+  const settling = await settled(pid);
   const waiting = rssMb(pid);
+  const peak = rssMb(pid, "VmHWM");
   const start = performance.now();
   for (let i = 0; i < ids.length; i += 200) {
     const batch = ids.slice(i, i + 200);
@@ -313,7 +437,8 @@ async function manyWaiters(server: ServerProcess, keys: { agent: string; ana: st
   const worst = lags.at(-1) ?? Number.NaN;
   console.log(
     `  ${backend}: server RSS ${idle.toFixed(0)} MB idle → ${waiting.toFixed(0)} MB with ${WAITERS} waiting ` +
-      `${waiting <= GOALS.waitersMb ? "✓" : "✗"} goal < ${GOALS.waitersMb} MB`,
+      `${waiting <= GOALS.waitersMb ? "✓" : "✗"} goal < ${GOALS.waitersMb} MB (all held ` +
+      `${(settling / 1000).toFixed(1)} s after they started; highest RSS so far ${peak.toFixed(0)} MB)`,
   );
   console.log(
     `  ${backend}: ${resumedAt.size}/${WAITERS} resumed (${failures} failed); deciding all took ` +
@@ -332,15 +457,26 @@ async function main() {
   const backends: Backend[] = [{ name: "pglite", env: {}, drop: async () => {} }];
   const postgres = await postgresBackend();
   if (postgres) backends.push(postgres);
+  const load1 = () => loadavg()[0]!.toFixed(2);
+  console.log(`load average (1 min) at start: ${load1()} on ${availableParallelism()} cores`);
   try {
-    console.log(`(a) allowed calls (ticket.triage), gateway vs direct to the tool, ${RUN_MS / 1000} s each`);
-    for (const b of backends)
-      await withServer(b, resources, dir, (s, k) => allowedCalls(s, k.agent, tool.url, b.name));
-    console.log("(b) decision → waiting agent resumed (GET /v1/approvals/{id}?wait=60), 200 approvals");
-    for (const b of backends) await withServer(b, resources, dir, (s, k) => resumeLatency(s, k, b.name));
-    const big = postgres ?? backends[0]!;
-    console.log(`(c) ${WAITERS} agents long-polling one server process (${big.name})`);
-    await withServer(big, resources, dir, (s, k) => manyWaiters(s, k, big.name));
+    if (!ONLY || ONLY === "a") {
+      console.log(
+        `(a) allowed calls (ticket.triage), gateway vs direct to the tool, ${RUN_MS / 1000} s each`,
+      );
+      for (const b of backends)
+        await withServer(b, resources, dir, (s, k) => allowedCalls(s, k.agent, tool.url, b));
+    }
+    if (!ONLY || ONLY === "b") {
+      console.log("(b) decision → waiting agent resumed (GET /v1/approvals/{id}?wait=60), 200 approvals");
+      for (const b of backends) await withServer(b, resources, dir, (s, k) => resumeLatency(s, k, b.name));
+    }
+    if (!ONLY || ONLY === "c") {
+      const big = postgres ?? backends[0]!;
+      console.log(`(c) ${WAITERS} agents long-polling one server process (${big.name})`);
+      await withServer(big, resources, dir, (s, k) => manyWaiters(s, k, big.name));
+    }
+    console.log(`load average (1 min) at end: ${load1()}`);
   } finally {
     await tool.close();
     for (const b of backends) await b.drop();

@@ -5,6 +5,7 @@ import type { HandlerDeps } from "../../handlers/deps.ts";
 import { Executor, type ExecutorOptions } from "../execute/executor.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { WaiterHub, type WaiterHubOptions } from "../wait/hub.ts";
+import { FinishedCallWriter } from "./finished-calls.ts";
 import { compileInputChecks, type InputCheck } from "./input-validators.ts";
 
 export interface Gateway {
@@ -13,6 +14,8 @@ export interface Gateway {
   checkInput: InputCheck;
   hub: WaiterHub;
   executor: Executor;
+  /** Stores the allowed calls of idempotent tools, grouping concurrent ones. */
+  finishedCalls: FinishedCallWriter;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export function createGateway(
     checkInput: compileInputChecks(deps.resources()),
     hub,
     executor,
+    finishedCalls: new FinishedCallWriter(deps.database.db),
     async start() {
       await hub.start();
       await executor.start();

@@ -10,7 +10,7 @@ import type { ToolResource } from "../resources/types.ts";
 import { longPoll, MAX_WAIT_SECONDS } from "../wait/long-poll.ts";
 import type { Gateway } from "./gateway.ts";
 import { approvalIdFor, newCallId } from "./ids.ts";
-import { findByIdempotencyKey, findCall, insertCall, type NewToolCall, recordFinishedCall } from "./store.ts";
+import { findByIdempotencyKey, findCall, insertCall, type NewToolCall } from "./store.ts";
 import { isSettled, presentToolCall, type ToolCallRow, type ToolCallView } from "./view.ts";
 
 export interface ToolCallRequest {
@@ -90,7 +90,7 @@ async function runAllowed(
     // is the finished row.
     const { outcome, attempts } = await g.executor.attempt(tool, base.id, req.input, async () => true);
     const row = fullRow({ ...base, ...outcome, attempts, updatedAt: g.deps.clock.now() });
-    await recordFinishedCall(g.deps.database.db, row);
+    await g.finishedCalls.record(row);
     return presentToolCall(row);
   }
   // Recorded as executing before the request leaves: a crash now leaves a trace, never a second send.

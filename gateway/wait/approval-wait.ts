@@ -12,6 +12,8 @@ export function waitForApproval(
   id: string,
   waitSeconds: number,
   signal: AbortSignal,
+  /** The agent whose approvals alone the caller may see; undefined for operators and admins. */
+  visibleTo: string | undefined,
   read: () => Promise<ApprovalView>,
 ): Promise<ApprovalView> {
   return longPoll({
@@ -21,9 +23,20 @@ export function waitForApproval(
     waitMs: waitSeconds * 1000,
     signal,
     read,
-    status: (a) => a.status,
-    settled: (status) => status !== "pending",
-    dueAt: (a) => (a.status === "pending" ? Date.parse(a.expiresAt) : undefined),
+    peek: async () => {
+      const look = await hub.peek("approval", id);
+      // Absent or another agent's: the full read answers (with its 404) at once.
+      if (!look || (visibleTo !== undefined && look.agent !== visibleTo)) return undefined;
+      return { status: look.status, dueAt: look.status === "pending" ? look.expiresAt : undefined };
+    },
+    status: statusOf,
+    settled: isDecided,
+    dueAt: expiryOf,
     onDue: () => expireApproval(deps, id),
   });
 }
+
+// Shared by every waiter rather than made per request: the process holds thousands of waiters at once.
+const statusOf = (a: ApprovalView) => a.status;
+const isDecided = (status: string) => status !== "pending";
+const expiryOf = (a: ApprovalView) => (a.status === "pending" ? Date.parse(a.expiresAt) : undefined);

@@ -9,6 +9,7 @@ import { APPROVAL_CHANGED } from "../../handlers/channels.ts";
 import { TOOL_CALL_CHANGED } from "../tool-calls/channel.ts";
 import { callIdOf } from "../tool-calls/ids.ts";
 import { callStatuses } from "../tool-calls/store.ts";
+import { type Look, Peeker } from "./peek.ts";
 
 export type WaitKind = "approval" | "call";
 
@@ -16,37 +17,97 @@ export type WaitKind = "approval" | "call";
 export class Watch {
   /** The status the waiter last read; the fallback poll wakes it when the stored one differs. */
   seen: string | undefined;
+  /** The tick of the deadline it waits for (Deadlines), if any. */
+  tick: number | undefined;
   private woken = false;
   private resolve: (() => void) | undefined;
 
-  constructor(private readonly release: (w: Watch) => void) {}
+  constructor(
+    private readonly hub: WaiterHub,
+    readonly kind: WaitKind,
+    readonly id: string,
+  ) {}
 
   wake(): void {
-    this.woken = true;
     const resolve = this.resolve;
+    if (!resolve) {
+      this.woken = true;
+      return;
+    }
     this.resolve = undefined;
-    resolve?.();
+    this.hub.deadlines.cancel(this);
+    resolve();
   }
 
   /** Resolves on the next wake (or at once if one came since the last call), or after ms. */
   next(ms: number): Promise<void> {
-    if (this.woken) {
+    if (this.woken || ms <= 0) {
       this.woken = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wake(), Math.max(ms, 0));
-      this.resolve = () => {
-        clearTimeout(timer);
-        this.woken = false;
-        resolve();
-      };
+      this.resolve = resolve;
+      this.hub.deadlines.add(this, Date.now() + ms);
     });
   }
 
   close(): void {
-    this.release(this);
+    this.hub.release(this);
     this.wake();
+  }
+}
+
+const TICK_MS = 25;
+
+/**
+ * The waiters' deadlines on one timer: each in a bucket of its 25 ms tick (rounded up, so none fires
+ * early), and one interval, running only while a deadline is pending, that wakes whole buckets. A
+ * setTimeout per waiter would cost a timer object and a closure each, ten thousand of them at a time.
+ */
+class Deadlines {
+  private readonly buckets = new Map<number, Set<Watch>>();
+  private timer: NodeJS.Timeout | undefined;
+  private done = 0;
+
+  add(watch: Watch, at: number) {
+    const tick = Math.ceil(at / TICK_MS);
+    watch.tick = tick;
+    const bucket = this.buckets.get(tick);
+    if (bucket) bucket.add(watch);
+    else this.buckets.set(tick, new Set([watch]));
+    if (!this.timer) {
+      this.done = Math.floor(Date.now() / TICK_MS);
+      this.timer = setInterval(() => this.fire(), TICK_MS);
+    }
+  }
+
+  cancel(watch: Watch) {
+    const tick = watch.tick;
+    if (tick === undefined) return;
+    watch.tick = undefined;
+    const bucket = this.buckets.get(tick);
+    bucket?.delete(watch);
+    if (bucket?.size === 0) this.buckets.delete(tick);
+  }
+
+  private fire() {
+    const now = Math.floor(Date.now() / TICK_MS);
+    for (let tick = this.done + 1; tick <= now; tick++) {
+      const bucket = this.buckets.get(tick);
+      if (!bucket) continue;
+      this.buckets.delete(tick);
+      for (const watch of bucket) {
+        watch.tick = undefined;
+        watch.wake();
+      }
+    }
+    this.done = now;
+    if (this.buckets.size === 0) this.stop();
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
 
@@ -67,11 +128,20 @@ export class WaiterHub {
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   private closed = false;
+  private readonly peeker: Peeker;
+  readonly deadlines = new Deadlines();
 
   constructor(
     private readonly database: Database,
     private readonly options: WaiterHubOptions = {},
-  ) {}
+  ) {
+    this.peeker = new Peeker(database.db);
+  }
+
+  /** A waiter's first look at what it waits on (see peek.ts); null when there is no such id. */
+  peek(kind: WaitKind, id: string): Promise<Look | null> {
+    return this.peeker.peek(kind, id);
+  }
 
   async start(): Promise<void> {
     this.unlisten.push(
@@ -98,6 +168,7 @@ export class WaiterHub {
     for (const fn of this.unlisten) fn();
     for (const map of Object.values(this.waiting))
       for (const set of map.values()) for (const w of set) w.wake();
+    this.deadlines.stop();
   }
 
   get isClosed(): boolean {
@@ -114,17 +185,20 @@ export class WaiterHub {
   /** Registers a waiter before the caller reads, so no change between the read and the wait is lost. */
   watch(kind: WaitKind, id: string): Watch {
     const map = this.waiting[kind];
-    const watch = new Watch((w) => {
-      const set = map.get(id);
-      if (!set) return;
-      set.delete(w);
-      if (set.size === 0) map.delete(id);
-    });
+    const watch = new Watch(this, kind, id);
     const set = map.get(id);
     if (set) set.add(watch);
     else map.set(id, new Set([watch]));
     if (this.closed) watch.wake();
     return watch;
+  }
+
+  release(watch: Watch): void {
+    const map = this.waiting[watch.kind];
+    const set = map.get(watch.id);
+    if (!set) return;
+    set.delete(watch);
+    if (set.size === 0) map.delete(watch.id);
   }
 
   private wakeAll(kind: WaitKind, id: string) {

@@ -22,6 +22,11 @@ export interface LongPoll<T> {
   /** Ends the wait early (the client went away). */
   signal?: AbortSignal | undefined;
   read: () => Promise<T>;
+  /**
+   * A cheap first look (grouped across waiters, see peek.ts): when it finds the value still waiting, the
+   * wait starts without a full read. Undefined (nothing there, or not the caller's) reads in full at once.
+   */
+  peek?: () => Promise<{ status: string; dueAt: number | undefined } | undefined>;
   status: (value: T) => string;
   /** Statuses nothing will change any more: answered at once. */
   settled: (status: string) => boolean;
@@ -37,8 +42,20 @@ export async function longPoll<T>(p: LongPoll<T>): Promise<T> {
   const abort = () => watch.close();
   p.signal?.addEventListener("abort", abort, { once: true });
   try {
+    let first: string | undefined;
+    const look = await p.peek?.();
+    if (look && !p.settled(look.status)) {
+      first = look.status;
+      watch.seen = first;
+      const now = Date.now();
+      // A due moment already past is left to the loop below, which reads and acts on it.
+      if (look.dueAt === undefined || look.dueAt > now) {
+        await watch.next(Math.min(deadline, look.dueAt ?? deadline) - now);
+      }
+    }
+    // Every answer comes from a full read, so it is the same whether or not a look came first.
     let value = await p.read();
-    const first = p.status(value);
+    first ??= p.status(value);
     let dueDone = false;
     for (;;) {
       const status = p.status(value);

@@ -65,7 +65,15 @@ export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
       return approval;
     };
     const approval = wait
-      ? await waitForApproval(ctx.gateway.hub, ctx.deps, request.params.id, wait, abortOnHangUp(reply), read)
+      ? await waitForApproval(
+          ctx.gateway.hub,
+          ctx.deps,
+          request.params.id,
+          wait,
+          abortOnHangUp(reply),
+          principal.kind === "agent" ? principal.subject : undefined,
+          read,
+        )
       : await read();
     if (principal.kind === "agent") return approval;
     // Operators and admins also see where the card went and how each copy fared (describe approval).

@@ -63,6 +63,15 @@ export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
           waitMs: wait * 1000,
           signal: abortOnHangUp(reply),
           read,
+          peek: async () => {
+            const look = await gateway.hub.peek("call", id);
+            // Absent or another agent's: the full read answers (with its 404) at once.
+            if (!look || (principal.kind === "agent" && look.agent !== principal.subject)) return undefined;
+            return {
+              status: look.status,
+              dueAt: look.status === "waiting_for_approval" ? look.expiresAt : undefined,
+            };
+          },
           status: (f) => f.call.status,
           settled: isSettled,
           dueAt: (f) =>
