@@ -1,5 +1,6 @@
 // Deciding a selection with one shared rationale. Each approval is decided on its own, so one that is
-// already decided or not the caller's does not stop the rest.
+// already decided or not the caller's does not stop the rest. Approvals are independent rows, so a few
+// are decided at once; results keep the order of the request.
 
 import type { HandlerDeps } from "../deps.ts";
 import { isCodedError } from "../errors.ts";
@@ -24,18 +25,36 @@ export interface BulkDecideRequest {
 export async function bulkDecide(
   deps: HandlerDeps,
   req: BulkDecideRequest,
-): Promise<{ results: { id: string; outcome: BulkOutcome; message?: string }[] }> {
-  const results: { id: string; outcome: BulkOutcome; message?: string }[] = [];
-  for (const id of new Set(req.ids)) {
-    try {
-      await decide(deps, { ...req, approvalId: id });
-      results.push({ id, outcome: "decided" });
-    } catch (err) {
-      if (!isCodedError(err) || !isBulkOutcome(err.code)) throw err;
-      results.push({ id, outcome: err.code, message: err.message });
+): Promise<{ results: BulkResult[] }> {
+  const ids = [...new Set(req.ids)];
+  const results: BulkResult[] = new Array(ids.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const i = next++;
+      results[i] = await decideOne(deps, req, ids[i]!);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
   return { results };
+}
+
+const CONCURRENCY = 8;
+
+interface BulkResult {
+  id: string;
+  outcome: BulkOutcome;
+  message?: string;
+}
+
+async function decideOne(deps: HandlerDeps, req: BulkDecideRequest, id: string): Promise<BulkResult> {
+  try {
+    await decide(deps, { ...req, approvalId: id });
+    return { id, outcome: "decided" };
+  } catch (err) {
+    if (!isCodedError(err) || !isBulkOutcome(err.code)) throw err;
+    return { id, outcome: err.code, message: err.message };
+  }
 }
 
 function isBulkOutcome(code: string): code is BulkOutcome {
