@@ -1,12 +1,10 @@
 // SIGKILL while a non-idempotent tool call is in flight, then a restart: the call is outcome_unknown and
 // the tool saw exactly one request. Real server processes, on the backend under test (PGlite in a data
 // folder, or a PostgreSQL database of its own).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend, createPgDatabase } from "../helpers/db.ts";
+import { backend } from "../helpers/db.ts";
 import { gatewayYaml } from "../helpers/gateway-resources.ts";
+import { callServer as call, type ServerFixture, serverFixture } from "../helpers/server-fixture.ts";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
 import { startToolEndpoint, type ToolEndpoint } from "../helpers/tool-endpoint.ts";
 
@@ -14,45 +12,22 @@ const ADMIN_KEY = "crash-test-admin-key-0123456789";
 
 describe(`gateway crash mid-call (${backend})`, () => {
   let tools: ToolEndpoint;
-  let dir: string;
-  let env: Record<string, string>;
+  let fixture: ServerFixture;
   let server: ServerProcess | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     tools = await startToolEndpoint();
     tools.behave("/refunds", { hang: true });
-    dir = mkdtempSync(path.join(tmpdir(), "countersign-crash-"));
-    const resources = path.join(dir, "resources.yaml");
-    writeFileSync(resources, gatewayYaml(tools.url, { refundTimeoutMs: 1000 }));
-    env = { COUNTERSIGN_DATA_DIR: dir, COUNTERSIGN_RESOURCES: resources, COUNTERSIGN_ADMIN_KEY: ADMIN_KEY };
-    if (backend === "postgres") {
-      const db = await createPgDatabase();
-      env.DATABASE_URL = db.url;
-      dropDatabase = db.drop;
-    }
+    fixture = await serverFixture("crash", gatewayYaml(tools.url, { refundTimeoutMs: 1000 }), ADMIN_KEY);
   });
   afterAll(async () => {
     await server?.kill();
     await tools?.close();
-    await dropDatabase?.();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture?.remove();
   });
 
-  async function call(method: string, url: string, key: string, body?: unknown) {
-    const res = await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined && { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  }
-
   it("leaves the interrupted call outcome_unknown and never sends it again", async () => {
-    server = await startServerProcess(env);
+    server = await startServerProcess(fixture.env);
     const mint = async (body: unknown) =>
       (await call("POST", `${server!.url}/v1/keys`, ADMIN_KEY, body)).body.key;
     const agent = await mint({ agent: "support-bot" });
@@ -74,7 +49,7 @@ describe(`gateway crash mid-call (${backend})`, () => {
     expect(during.body.status).toBe("executing");
     await server.kill();
 
-    server = await startServerProcess(env);
+    server = await startServerProcess(fixture.env);
     // On PGlite the restart knows at once; on PostgreSQL another replica might still hold the call, so
     // it is declared dead when its lease (tool timeout + margin) has passed.
     let after = (await call("GET", `${server.url}/v1/tool-calls/${started.body.id}`, agent)).body;

@@ -1,11 +1,10 @@
 // Two server processes on one PostgreSQL: a long-poll held by one wakes within 100 ms of a decision made
 // on the other, and an approved call is run by exactly one of them.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend, createPgDatabase } from "../helpers/db.ts";
+import { backend } from "../helpers/db.ts";
 import { gatewayYaml } from "../helpers/gateway-resources.ts";
+import { callServer as call, type ServerFixture, serverFixture } from "../helpers/server-fixture.ts";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
 import { startToolEndpoint, type ToolEndpoint } from "../helpers/tool-endpoint.ts";
 
@@ -15,25 +14,16 @@ describe.skipIf(backend !== "postgres")(
   "gateway across two processes (PostgreSQL only: PGlite is one process)",
   () => {
     let tools: ToolEndpoint;
-    let dir: string;
+    let fixture: ServerFixture;
     let a: ServerProcess;
     let b: ServerProcess;
-    let dropDatabase: () => Promise<void>;
     let agent: string;
     let ana: string;
 
     beforeAll(async () => {
       tools = await startToolEndpoint();
-      dir = mkdtempSync(path.join(tmpdir(), "countersign-two-"));
-      const resources = path.join(dir, "resources.yaml");
-      writeFileSync(resources, gatewayYaml(tools.url));
-      const db = await createPgDatabase();
-      dropDatabase = db.drop;
-      const env = {
-        DATABASE_URL: db.url,
-        COUNTERSIGN_RESOURCES: resources,
-        COUNTERSIGN_ADMIN_KEY: ADMIN_KEY,
-      };
+      fixture = await serverFixture("two", gatewayYaml(tools.url), ADMIN_KEY);
+      const { env, dir } = fixture;
       [a, b] = await Promise.all([
         startServerProcess({ ...env, COUNTERSIGN_DATA_DIR: path.join(dir, "a") }),
         startServerProcess({ ...env, COUNTERSIGN_DATA_DIR: path.join(dir, "b") }),
@@ -44,21 +34,8 @@ describe.skipIf(backend !== "postgres")(
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);
       await tools?.close();
-      await dropDatabase?.();
-      rmSync(dir, { recursive: true, force: true });
+      await fixture?.remove();
     });
-
-    async function call(method: string, url: string, key: string, body?: unknown) {
-      const res = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body !== undefined && { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json() };
-    }
 
     it("wakes a waiter on one process within 100 ms of a decision on the other", async () => {
       for (let round = 0; round < 5; round++) {

@@ -1,8 +1,6 @@
 // Two server processes on one PostgreSQL, each sweeping every second, over 500 approvals that reach their
 // deadline together: every approval expires once, and every posted Slack card is updated once, counted
 // at the fake Slack Web API.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,32 +8,24 @@ import { type Database, openDatabase, queryRows } from "../../db/open.ts";
 import { compilePolicies } from "../../gateway/policy/engine.ts";
 import { loadResources } from "../../gateway/resources/load.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
-import { backend, createPgDatabase } from "../helpers/db.ts";
+import { backend } from "../helpers/db.ts";
 import { FakeSlack } from "../helpers/fake-slack.ts";
+import { API_VERSION, decisionToolYaml, prodAgentYaml, resourcesYaml } from "../helpers/resource-yaml.ts";
+import { type ServerFixture, serverFixture } from "../helpers/server-fixture.ts";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
 
 const APPROVALS = 500;
 const CHANNELS = ["slack:#billing-approvals", "slack:#payments-approvals"];
 const ADMIN_KEY = "sweeper-replicas-admin-key-0123456789";
 
-const YAML = `
-apiVersion: countersign.dev/v1alpha1
+const YAML = resourcesYaml(
+  `${API_VERSION}
 kind: Team
 metadata: { name: billing-leads }
-spec: { members: [{ email: ana@example.com, slack: U0ANA00001 }] }
----
-apiVersion: countersign.dev/v1alpha1
-kind: Agent
-metadata: { name: support-bot, labels: { env: prod } }
----
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: refund.issue }
-spec:
-  type: decision
-  sideEffects: { level: financial, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
+spec: { members: [{ email: ana@example.com, slack: U0ANA00001 }] }`,
+  prodAgentYaml("support-bot"),
+  decisionToolYaml("refund.issue", "financial"),
+  `${API_VERSION}
 kind: Policy
 metadata: { name: refunds }
 spec:
@@ -45,8 +35,8 @@ spec:
       require:
         approval: human
         approvalRouting: { approvers: [team:billing-leads], timeoutMinutes: 60, onTimeout: deny }
-        channels: [${CHANNELS.join(", ")}]
-`;
+        channels: [${CHANNELS.join(", ")}]`,
+);
 
 /** The approvals, as the gateway would create them, 100 to a transaction (seeding is not under test). */
 async function seedApprovals(database: Database, resourcesPath: string): Promise<void> {
@@ -76,28 +66,22 @@ describe.skipIf(backend !== "postgres")(
   "sweeper across two processes (PostgreSQL only: PGlite is one process)",
   () => {
     let slack: FakeSlack;
-    let dir: string;
+    let fixture: ServerFixture;
     let servers: ServerProcess[] = [];
     let database: Database;
-    let dropDatabase: () => Promise<void>;
 
     beforeAll(async () => {
       slack = await FakeSlack.start();
-      dir = mkdtempSync(path.join(tmpdir(), "countersign-sweep-"));
-      const resources = path.join(dir, "resources.yaml");
-      writeFileSync(resources, YAML);
-      const db = await createPgDatabase();
-      dropDatabase = db.drop;
+      fixture = await serverFixture("sweep", YAML, ADMIN_KEY);
+      const { dir, resources } = fixture;
       const env = {
-        DATABASE_URL: db.url,
-        COUNTERSIGN_RESOURCES: resources,
-        COUNTERSIGN_ADMIN_KEY: ADMIN_KEY,
+        ...fixture.env,
         COUNTERSIGN_SWEEP_CRON: "* * * * * *",
         SLACK_BOT_TOKEN: "xoxb-sweeper-test",
         SLACK_SIGNING_SECRET: "sweeper-test-signing-secret",
         SLACK_API_URL: slack.url,
       };
-      database = await openDatabase({ databaseUrl: db.url, poolSize: 4 });
+      database = await openDatabase({ databaseUrl: fixture.databaseUrl, poolSize: 4 });
       // Seeded before the servers start, so the two do not slow each other down on two cores.
       await seedApprovals(database, resources);
       servers = await Promise.all(
@@ -108,8 +92,7 @@ describe.skipIf(backend !== "postgres")(
       await Promise.all(servers.map((s) => s.stop()));
       await database?.close();
       await slack?.close();
-      await dropDatabase?.();
-      rmSync(dir, { recursive: true, force: true });
+      await fixture?.remove();
     });
 
     it(`expires ${APPROVALS} approvals once and updates each of their ${APPROVALS * CHANNELS.length} cards once`, async () => {

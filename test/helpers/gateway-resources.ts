@@ -1,13 +1,15 @@
 // The resources gateway tests run against: the walkthrough's refund and triage tools (and a few more,
 // one per path through the gateway) pointed at a local tool endpoint instead of billing.example.com.
-const V = "apiVersion: countersign.dev/v1alpha1";
+import {
+  decisionToolYaml,
+  prodAgentYaml,
+  resourcesYaml,
+  toolYaml as tool,
+  API_VERSION as V,
+} from "./resource-yaml.ts";
 
 const route = (timeoutMinutes = 60) =>
   `require: { approvalRouting: { approvers: [team:billing-leads], timeoutMinutes: ${timeoutMinutes}, onTimeout: deny } }`;
-
-function tool(name: string, spec: string): string {
-  return `${V}\nkind: Tool\nmetadata: { name: ${name} }\nspec:\n${spec}`;
-}
 
 function rest(url: string, level: string, idempotent: boolean, timeoutMs: number, extra = ""): string {
   return (
@@ -23,7 +25,7 @@ export interface GatewayYamlOptions {
 
 /** Resources with every tool pointed at `base` (the tool endpoint's URL). */
 export function gatewayYaml(base: string, opts: GatewayYamlOptions = {}): string {
-  return [
+  return resourcesYaml(
     tool(
       "refund.issue",
       `  type: rest\n  endpoint: { url: "${base}/refunds", method: POST, timeoutMs: ${opts.refundTimeoutMs ?? 5000} }\n` +
@@ -38,15 +40,9 @@ export function gatewayYaml(base: string, opts: GatewayYamlOptions = {}): string
     tool("flaky.read", rest(`${base}/flaky`, "read_only", true, 300)),
     tool("shell.exec", rest(`${base}/shell`, "code_execution", false, 2000)),
     tool("mail.send", rest(`${base}/mail`, "communication", false, 2000)),
-    tool(
-      "refund.confirm",
-      "  type: decision\n  sideEffects: { level: financial, idempotent: false, requiresApproval: true }\n",
-    ),
+    decisionToolYaml("refund.confirm", "financial"),
     // Approval-only, routed with a 3-second timeout: what an agent sees when nobody decides.
-    tool(
-      "quick.check",
-      "  type: decision\n  sideEffects: { level: local_write, idempotent: true, requiresApproval: false }\n",
-    ),
+    decisionToolYaml("quick.check", "local_write", { idempotent: true, requiresApproval: false }),
     `${V}
 kind: Policy
 metadata: { name: financial-actions-require-approval }
@@ -66,7 +62,7 @@ spec:
     - { when: { tool.name: quick.check }, ${route(0.05)} }
     - { when: { tool.name: "forbidden.*" }, action: deny }`,
     `${V}\nkind: Team\nmetadata: { name: billing-leads }\nspec:\n  members: [{ email: ana@example.com }, { email: ben@example.com }]`,
-    `${V}\nkind: Agent\nmetadata: { name: support-bot, labels: { env: prod } }`,
-    `${V}\nkind: Agent\nmetadata: { name: other-bot, labels: { env: prod } }`,
-  ].join("\n---\n");
+    prodAgentYaml("support-bot"),
+    prodAgentYaml("other-bot"),
+  );
 }

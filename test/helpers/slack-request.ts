@@ -6,6 +6,7 @@ import type { Clock } from "../../handlers/clock.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import { type Body, FakeSlack } from "./fake-slack.ts";
 import { readReply } from "./read-reply.ts";
+import { API_VERSION, decisionToolYaml, prodAgentYaml, resourcesYaml } from "./resource-yaml.ts";
 
 export interface SignOptions {
   /** Unix seconds; defaults to now. */
@@ -175,29 +176,11 @@ export function viewSubmissionPayload(userId: string, view: Body, rationale: str
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
 /** Refunds and payouts need billing-leads; each card goes to two channels. ben has no Slack id (email match). */
-export const SLACK_TEST_YAML = `
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: refund.issue }
-spec:
-  type: decision
-  sideEffects: { level: financial, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: payout.send }
-spec:
-  type: decision
-  sideEffects: { level: financial, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: vault.open }
-spec:
-  type: decision
-  sideEffects: { level: privileged, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
+export const SLACK_TEST_YAML = resourcesYaml(
+  decisionToolYaml("refund.issue", "financial"),
+  decisionToolYaml("payout.send", "financial"),
+  decisionToolYaml("vault.open", "privileged"),
+  `${API_VERSION}
 kind: Policy
 metadata: { name: financial-actions-require-approval }
 spec:
@@ -215,17 +198,15 @@ spec:
       require:
         approval: human
         approvalRouting: { approvers: [team:billing-leads], timeoutMinutes: 60, onTimeout: deny }
-        channels: [slack:#private-finance]
----
-apiVersion: countersign.dev/v1alpha1
+        channels: [slack:#private-finance]`,
+  `${API_VERSION}
 kind: Team
 metadata: { name: billing-leads }
 spec:
   members:
     - { email: ana@example.com, slack: U0ANA00001 }
-    - { email: ben@example.com }
----
-apiVersion: countersign.dev/v1alpha1
+    - { email: ben@example.com }`,
+  `${API_VERSION}
 kind: Role
 metadata: { name: sre-oncall }
 spec:
@@ -233,16 +214,10 @@ spec:
   members:
     - { email: sam@example.com, slack: U0SAM00003 }
   maxOverridesPerDay: 2
-  notify: [slack:#sre-oncall]
----
-apiVersion: countersign.dev/v1alpha1
-kind: Agent
-metadata: { name: support-bot, labels: { env: prod } }
----
-apiVersion: countersign.dev/v1alpha1
-kind: Agent
-metadata: { name: ops-bot, labels: { env: prod } }
-`;
+  notify: [slack:#sre-oncall]`,
+  prodAgentYaml("support-bot"),
+  prodAgentYaml("ops-bot"),
+);
 
 export const USERS = { ana: "U0ANA00001", ben: "U0BEN00002", sam: "U0SAM00003", eve: "U0EVE00004" } as const;
 

@@ -16,6 +16,7 @@ import { startTestApp, type TestApp } from "./app.ts";
 import { type Body, FakeBotConnector } from "./fake-bot-connector.ts";
 import { FakeSlack } from "./fake-slack.ts";
 import { readReply } from "./read-reply.ts";
+import { API_VERSION, decisionToolYaml, prodAgentYaml, resourcesYaml } from "./resource-yaml.ts";
 import { SCHEMAS_DIR, schemaErrors } from "./schemas.ts";
 import { SIGNING_SECRET } from "./slack-request.ts";
 
@@ -197,22 +198,10 @@ export const TEAMS_USERS = {
 } satisfies Record<string, TeamsUser>;
 
 /** Refunds go to the Teams billing channel and Slack; vault.open needs no rationale; ben has no Teams id. */
-export const TEAMS_TEST_YAML = `
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: refund.issue }
-spec:
-  type: decision
-  sideEffects: { level: financial, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: payout.send }
-spec:
-  type: decision
-  sideEffects: { level: external_write, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
+export const TEAMS_TEST_YAML = resourcesYaml(
+  decisionToolYaml("refund.issue", "financial"),
+  decisionToolYaml("payout.send", "external_write"),
+  `${API_VERSION}
 kind: Policy
 metadata: { name: financial-actions-require-approval }
 spec:
@@ -228,20 +217,16 @@ spec:
         approval: human
         approvalRouting: { approvers: [team:billing-leads], timeoutMinutes: 60, onTimeout: deny }
         channels: ["teams:${TEAM_ID}/Payouts"]
-        rationale: optional
----
-apiVersion: countersign.dev/v1alpha1
+        rationale: optional`,
+  `${API_VERSION}
 kind: Team
 metadata: { name: billing-leads }
 spec:
   members:
     - { email: ana@example.com, slack: U0ANA00001, teams: ${TEAMS_USERS.ana.aadObjectId} }
-    - { email: ben@example.com }
----
-apiVersion: countersign.dev/v1alpha1
-kind: Agent
-metadata: { name: support-bot, labels: { env: prod } }
-`;
+    - { email: ben@example.com }`,
+  prodAgentYaml("support-bot"),
+);
 
 export interface TeamsWorld {
   t: TestApp;

@@ -10,19 +10,14 @@ import { decisions, deliveries } from "../../db/schema.ts";
 import { ManualClock } from "../../handlers/clock.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { backend } from "../helpers/db.ts";
+import { API_VERSION, decisionToolYaml, resourcesYaml } from "../helpers/resource-yaml.ts";
 import { seedApproval } from "../helpers/seed.ts";
 import { type SmtpSink, type SunkMail, startSmtpSink } from "../helpers/smtp-sink.ts";
 
 // newsletter.send: one approver, two email channels, rationale optional.
-const TWO_LISTS_YAML = `
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: newsletter.send }
-spec:
-  type: decision
-  sideEffects: { level: communication, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
+const TWO_LISTS_YAML = resourcesYaml(
+  decisionToolYaml("newsletter.send", "communication"),
+  `${API_VERSION}
 kind: Policy
 metadata: { name: newsletters }
 spec:
@@ -33,8 +28,8 @@ spec:
         approval: human
         approvalRouting: { approvers: [user:ana@example.com], timeoutMinutes: 30, onTimeout: deny }
         channels: [email:marketing@example.com, email:comms@example.com]
-        rationale: optional
-`;
+        rationale: optional`,
+);
 
 describe(`email delivery (${backend})`, () => {
   let sink: SmtpSink;

@@ -3,24 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listQueue } from "../../handlers/approvals/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { backend } from "../helpers/db.ts";
+import { API_VERSION, decisionToolYaml, resourcesYaml } from "../helpers/resource-yaml.ts";
 import { seedApproval } from "../helpers/seed.ts";
 
-const YAML = `
-apiVersion: countersign.dev/v1alpha1
+const YAML = resourcesYaml(
+  `${API_VERSION}
 kind: Team
 metadata: { name: deployers }
 spec:
   slackUserGroup: S0DEPLOY1
-  members: [{ email: lead@example.com }]
----
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: deploy.prod }
-spec:
-  type: decision
-  sideEffects: { level: privileged, idempotent: true, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
+  members: [{ email: lead@example.com }]`,
+  decisionToolYaml("deploy.prod", "privileged", { idempotent: true }),
+  `${API_VERSION}
 kind: Policy
 metadata: { name: deploys }
 spec:
@@ -28,8 +22,8 @@ spec:
     - when: { tool.name: "deploy.*" }
       require:
         approval: human
-        approvalRouting: { approvers: [team:deployers], timeoutMinutes: 30, onTimeout: deny }
-`;
+        approvalRouting: { approvers: [team:deployers], timeoutMinutes: 30, onTimeout: deny }`,
+);
 
 describe(`queue filtered by approver (${backend})`, () => {
   let t: TestApp;

@@ -17,7 +17,7 @@ import {
   type SeededCall,
   seedCall,
   toolCallOf,
-} from "./sweeper-fixtures.ts";
+} from "../helpers/sweeper-fixtures.ts";
 
 describe(`sweeper: expiry (${backend})`, () => {
   const clock = new ManualClock(new Date("2030-01-01T09:00:00.000Z"));

@@ -7,7 +7,7 @@ import { ManualClock } from "../../handlers/clock.ts";
 import { type CodedError, isCodedError } from "../../handlers/errors.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { backend } from "../helpers/db.ts";
-import { ESCALATION_YAML, MINUTE, quietApp, seedCall, toolCallOf } from "./sweeper-fixtures.ts";
+import { ESCALATION_YAML, MINUTE, quietApp, seedCall, toolCallOf } from "../helpers/sweeper-fixtures.ts";
 
 const ROUNDS = 100;
 

@@ -6,7 +6,7 @@ import { auditEvents } from "../../db/schema.ts";
 import { ManualClock } from "../../handlers/clock.ts";
 import { startTestApp } from "../helpers/app.ts";
 import { backend, type TestDatabase, testDatabase } from "../helpers/db.ts";
-import { ESCALATION_YAML, NEVER, seedCall, toolCallOf } from "./sweeper-fixtures.ts";
+import { ESCALATION_YAML, NEVER, seedCall, toolCallOf } from "../helpers/sweeper-fixtures.ts";
 
 const SECOND = 1000;
 

@@ -18,7 +18,7 @@ import {
   quietApp,
   recordingDispatcher,
   seedCall,
-} from "./sweeper-fixtures.ts";
+} from "../helpers/sweeper-fixtures.ts";
 
 const SECOND = 1000;
 const NOTHING = { expired: 0, atRisk: 0, breached: 0, escalated: 0 };

@@ -16,54 +16,17 @@ import { assertCardBytes, cardBytes, TEAMS_LIMITS } from "../../blocks/limits.ts
 import { approvalFacts } from "../../blocks/view.ts";
 import { parseCommand } from "../../bot/commands/parser.ts";
 import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
+import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 import { actionsOf, assertAdaptiveCard, elementsOf } from "../helpers/teams-request.ts";
 
 const PUBLIC = "https://countersign.example.com";
 const LONG = "x".repeat(10_000);
 
-function approval(over: Partial<ApprovalView> = {}): ApprovalView {
-  return {
-    id: "approval-call-abc123",
-    status: "pending",
-    agent: "support-bot",
-    tool: "refund.issue",
-    action: "refund.issue",
-    toolCallId: "call-abc123",
-    input: { ticket: "T-1", amount: 42 },
-    context: {},
-    risk: "financial",
-    policy: "financial-actions-require-approval",
-    rule: 0,
-    approvers: ["ana@example.com"],
-    approverRefs: ["team:billing-leads"],
-    channels: ["teams:19:billing@thread.tacv2"],
-    rationaleRequired: true,
-    createdAt: "2026-05-01T14:03:00.000Z",
-    expiresAt: "2026-05-01T15:03:00.000Z",
-    slaAtRiskAt: "2026-05-01T14:33:00.000Z",
-    slaBreachAt: "2026-05-01T14:51:00.000Z",
-    sla: "on_track",
-    escalatedAt: null,
-    decision: null,
-    ...over,
-  };
-}
-
-function decided(d: Partial<DecisionView>, over: Partial<ApprovalView> = {}): ApprovalView {
-  const decision: DecisionView = {
-    decision: "approve",
-    kind: "human",
-    via: "teams",
-    decidedBy: "ana@example.com",
-    decidedAt: "2026-05-01T14:10:00.000Z",
-    rationale: "Customer was double-charged",
-    grantBy: null,
-    ...d,
-  };
-  const status =
-    decision.kind === "timeout" ? "expired" : decision.decision === "approve" ? "approved" : "rejected";
-  return approval({ status, decision, ...over });
-}
+// Teams renders what arrived on Teams: the channel and the decision's `via` say so.
+const TEAMS = { channels: ["teams:19:billing@thread.tacv2"] } satisfies Partial<ApprovalView>;
+const approval = (over: Partial<ApprovalView> = {}) => sampleApproval({ ...TEAMS, ...over });
+const decided = (d: Partial<DecisionView>, over: Partial<ApprovalView> = {}) =>
+  sampleDecided({ via: "teams", rationale: "Customer was double-charged", ...d }, { ...TEAMS, ...over });
 
 const facts = (a: ApprovalView) => approvalFacts(a, PUBLIC);
 const text = (c: unknown) => JSON.stringify(c);

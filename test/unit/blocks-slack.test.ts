@@ -18,58 +18,11 @@ import {
 } from "../../blocks/slack.ts";
 import { approvalText } from "../../blocks/text.ts";
 import { approvalFacts, outcomeLine } from "../../blocks/view.ts";
-import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
+import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 import { schemaErrors, slackSchemas } from "../helpers/schemas.ts";
 
 const PUBLIC = "https://countersign.example.com";
 const LONG = "x".repeat(10_000);
-
-function approval(over: Partial<ApprovalView> = {}): ApprovalView {
-  return {
-    id: "approval-call-abc123",
-    status: "pending",
-    agent: "support-bot",
-    tool: "refund.issue",
-    action: "refund.issue",
-    toolCallId: "call-abc123",
-    input: { ticket: "T-1", amount: 42 },
-    context: {},
-    risk: "financial",
-    policy: "financial-actions-require-approval",
-    rule: 0,
-    approvers: ["ana@example.com"],
-    approverRefs: ["team:billing-leads"],
-    channels: ["slack:#billing-approvals"],
-    rationaleRequired: true,
-    createdAt: "2026-05-01T14:03:00.000Z",
-    expiresAt: "2026-05-01T15:03:00.000Z",
-    slaAtRiskAt: "2026-05-01T14:33:00.000Z",
-    slaBreachAt: "2026-05-01T14:51:00.000Z",
-    sla: "on_track",
-    escalatedAt: null,
-    decision: null,
-    ...over,
-  };
-}
-
-function decided(d: Partial<DecisionView>, over: Partial<ApprovalView> = {}): ApprovalView {
-  const decision: DecisionView = {
-    decision: "approve",
-    kind: "human",
-    via: "slack",
-    decidedBy: "ana@example.com",
-    decidedAt: "2026-05-01T14:10:00.000Z",
-    rationale: "Refund eligibility confirmed.",
-    grantBy: null,
-    ...d,
-  };
-  return approval({
-    status:
-      decision.kind === "timeout" ? "expired" : decision.decision === "approve" ? "approved" : "rejected",
-    decision,
-    ...over,
-  });
-}
 
 /** Every text object, header, button and field within Slack's per-element limits (schema or not). */
 function walkLimits(node: unknown, parent = ""): void {
@@ -121,7 +74,7 @@ describe.skipIf(!slackSchemas)("Block Kit schema is loaded", () => {
 
 describe("Slack renderings", () => {
   it("a pending card: the facts, Approve/Reject and the record link", () => {
-    const card = approvalCard(approvalFacts(approval(), PUBLIC));
+    const card = approvalCard(approvalFacts(sampleApproval(), PUBLIC));
     checkMessage(card);
     const json = JSON.stringify(card.blocks);
     for (const fact of [
@@ -148,7 +101,10 @@ describe("Slack renderings", () => {
       blob: "y".repeat(1_000_000),
       nested: Array.from({ length: 500 }, (_, i) => ({ i, note: "```<&>" })),
     };
-    const facts = approvalFacts(approval({ input, agent: "a".repeat(400), tool: "t".repeat(400) }), PUBLIC);
+    const facts = approvalFacts(
+      sampleApproval({ input, agent: "a".repeat(400), tool: "t".repeat(400) }),
+      PUBLIC,
+    );
     expect(facts.inputTruncated).toBe(true);
     const card = approvalCard(facts);
     checkMessage(card);
@@ -159,15 +115,15 @@ describe("Slack renderings", () => {
 
   it("decided cards show the outcome and no buttons, however long the rationale", () => {
     for (const view of [
-      decided({ rationale: LONG }),
-      decided({ decision: "reject", decidedBy: "ben@example.com", rationale: "<script>&" }),
-      decided({
+      sampleDecided({ rationale: LONG }),
+      sampleDecided({ decision: "reject", decidedBy: "ben@example.com", rationale: "<script>&" }),
+      sampleDecided({
         kind: "override",
         decidedBy: "sam@example.com",
         grantBy: "sre-oncall",
         rationale: "CFO approved",
       }),
-      decided(
+      sampleDecided(
         {
           decision: "reject",
           kind: "timeout",
@@ -183,17 +139,17 @@ describe("Slack renderings", () => {
       expect(card.blocks.some((b) => b.type === "actions")).toBe(false);
     }
     expect(
-      JSON.stringify(approvalCard(approvalFacts(decided({ rationale: "<script>&" }), PUBLIC)).blocks),
+      JSON.stringify(approvalCard(approvalFacts(sampleDecided({ rationale: "<script>&" }), PUBLIC)).blocks),
     ).toContain("&lt;script&gt;&amp;");
   });
 
   it("words outcomes as people read them", () => {
-    expect(outcomeLine(decided({}).decision!)).toBe(
+    expect(outcomeLine(sampleDecided({}).decision!)).toBe(
       "Approved by ana@example.com at 2026-05-01 14:10 UTC — Refund eligibility confirmed.",
     );
     expect(
       outcomeLine(
-        decided({
+        sampleDecided({
           kind: "override",
           decidedBy: "sam@example.com",
           grantBy: "sre-oncall",
@@ -203,7 +159,8 @@ describe("Slack renderings", () => {
     ).toMatch(/^Overridden by sam@example.com under sre-oncall: reason/);
     expect(
       outcomeLine(
-        decided({ kind: "timeout", decision: "reject", rationale: "no decision within 60 min" }).decision!,
+        sampleDecided({ kind: "timeout", decision: "reject", rationale: "no decision within 60 min" })
+          .decision!,
       ),
     ).toBe("Expired — denied: no decision within 60 min");
   });
@@ -211,7 +168,7 @@ describe("Slack renderings", () => {
   it("a queue of 200 pending approvals pages within 50 blocks; history too", () => {
     const many = Array.from({ length: 200 }, (_, i) =>
       approvalFacts(
-        approval({
+        sampleApproval({
           id: `approval-call-${i.toString().padStart(12, "0")}`,
           agent: i % 2 ? "ops-bot" : "support-bot",
           sla: (["on_track", "at_risk", "breached"] as const)[i % 3]!,
@@ -241,7 +198,12 @@ describe("Slack renderings", () => {
 
   it("escalation, override notice, replies and help", () => {
     const facts = approvalFacts(
-      decided({ kind: "override", decidedBy: "sam@example.com", grantBy: "sre-oncall", rationale: LONG }),
+      sampleDecided({
+        kind: "override",
+        decidedBy: "sam@example.com",
+        grantBy: "sre-oncall",
+        rationale: LONG,
+      }),
       PUBLIC,
     );
     const links = Array.from({ length: 30 }, (_, i) => ({
@@ -249,7 +211,7 @@ describe("Slack renderings", () => {
       url: `https://fake.slack.test/archives/C${i}/p1700000000000100`,
     }));
     checkMessage(
-      escalationMessage(approvalFacts(approval({ sla: "breached" }), PUBLIC), {
+      escalationMessage(approvalFacts(sampleApproval({ sla: "breached" }), PUBLIC), {
         links,
         escalateTo: ["team:billing-leads", "user:cfo@example.com"],
       }),
@@ -260,7 +222,7 @@ describe("Slack renderings", () => {
   });
 
   it("has a plain-text fallback with the same facts", () => {
-    const text = approvalText(approvalFacts(decided({}), PUBLIC));
+    const text = approvalText(approvalFacts(sampleDecided({}), PUBLIC));
     expect(text).toContain("approved: refund.issue for support-bot");
     expect(text).toContain("outcome:   Approved by ana@example.com");
   });

@@ -7,39 +7,24 @@ import { createStyle, stripAnsi, visibleWidth, wantsColor } from "../../cli/rend
 import { table } from "../../cli/render/table.ts";
 import { relativeTime } from "../../cli/render/time.ts";
 import type { ApprovalView } from "../../handlers/approvals/types.ts";
+import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 
 const NOW = new Date("2025-03-01T12:00:00Z");
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes
 const ESC = /\x1b\[/;
 
-function approval(over: Partial<ApprovalView> = {}): ApprovalView {
-  return {
-    id: "approval-call-abc123",
-    status: "pending",
-    agent: "support-bot",
-    tool: "refund.issue",
-    action: "refund.issue",
-    toolCallId: "call-abc123",
-    input: { ticket: "T-1042", amount: 129.5 },
-    context: {},
-    risk: "financial",
-    policy: "financial-actions-require-approval",
-    rule: 0,
-    approvers: ["ana@example.com", "ben@example.com"],
-    approverRefs: ["team:billing-leads"],
-    channels: ["slack:#billing-approvals", "email:billing-leads@example.com"],
-    rationaleRequired: true,
-    createdAt: at(-3),
-    expiresAt: at(57),
-    slaAtRiskAt: at(27),
-    slaBreachAt: at(45),
-    sla: "on_track",
-    escalatedAt: null,
-    decision: null,
-    ...over,
-  };
-}
+// Times relative to NOW, so the table's "3m ago" and "in 57m" hold; a bigger refund, two channels.
+const CLI = {
+  input: { ticket: "T-1042", amount: 129.5 },
+  approvers: ["ana@example.com", "ben@example.com"],
+  channels: ["slack:#billing-approvals", "email:billing-leads@example.com"],
+  createdAt: at(-3),
+  expiresAt: at(57),
+  slaAtRiskAt: at(27),
+  slaBreachAt: at(45),
+} satisfies Partial<ApprovalView>;
+const approval = (over: Partial<ApprovalView> = {}) => sampleApproval({ ...CLI, ...over });
 
 describe("relative times", () => {
   it.each([
@@ -97,18 +82,7 @@ describe("tables", () => {
   });
 
   it("shows who decided in the outcome column of decided approvals", () => {
-    const decided = approval({
-      status: "approved",
-      decision: {
-        decision: "approve",
-        kind: "human",
-        via: "cli",
-        decidedBy: "ana@example.com",
-        decidedAt: at(-2),
-        rationale: "Refund eligibility confirmed.",
-        grantBy: null,
-      },
-    });
+    const decided = sampleDecided({ via: "cli", decidedAt: at(-2) }, CLI);
     const [header, row] = queueTable([decided], false, NOW, createStyle(false));
     expect(header).toContain("OUTCOME");
     expect(row).toContain("approved by ana@example.com 2m ago via cli");
@@ -183,10 +157,8 @@ describe("describe approval", () => {
   it("shows an override's Role and reason, and the audit events with their gist", () => {
     const text = describeApproval(
       {
-        approval: approval({
-          status: "approved",
-          decision: {
-            decision: "approve",
+        approval: sampleDecided(
+          {
             kind: "override",
             via: "cli",
             decidedBy: "sam@example.com",
@@ -194,7 +166,8 @@ describe("describe approval", () => {
             rationale: "Outage: payment system down.",
             grantBy: "sre-oncall",
           },
-        }),
+          CLI,
+        ),
         audit: [
           {
             id: 1,

@@ -11,6 +11,7 @@ import {
 } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
+import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 
 const PUBLIC = "https://countersign.example.com";
 const LINKS = {
@@ -18,49 +19,18 @@ const LINKS = {
   reject: "https://countersign.example.com/email/decide?token=BBB.reject",
 };
 
-function approval(over: Partial<ApprovalView> = {}): ApprovalView {
-  return {
-    id: "approval-call-abc123",
-    status: "pending",
-    agent: "support-bot",
-    tool: "refund.issue",
-    action: "refund.issue",
-    toolCallId: "call-abc123",
-    input: { ticket: "T-1", amount: 42 },
-    context: {},
-    risk: "financial",
-    policy: "financial-actions-require-approval",
-    rule: 0,
-    approvers: ["ana@example.com", "ben@example.com"],
-    approverRefs: ["team:billing-leads"],
-    channels: ["email:billing-leads@example.com"],
-    rationaleRequired: true,
-    createdAt: "2026-05-01T14:03:00.000Z",
-    expiresAt: "2026-05-01T15:03:00.000Z",
-    slaAtRiskAt: "2026-05-01T14:33:00.000Z",
-    slaBreachAt: "2026-05-01T14:51:00.000Z",
-    sla: "at_risk",
-    escalatedAt: null,
-    decision: null,
-    ...over,
-  };
-}
-
-function decided(d: Partial<DecisionView> = {}): ApprovalView {
-  return approval({
-    status: "approved",
-    decision: {
-      decision: "approve",
-      kind: "human",
-      via: "email",
-      decidedBy: "ana@example.com",
-      decidedAt: "2026-05-01T14:20:00.000Z",
-      rationale: "customer verified",
-      grantBy: null,
-      ...d,
-    },
-  });
-}
+// Two approvers, an email channel, and already at risk: what the email facts are checked against.
+const EMAIL = {
+  approvers: ["ana@example.com", "ben@example.com"],
+  channels: ["email:billing-leads@example.com"],
+  sla: "at_risk",
+} satisfies Partial<ApprovalView>;
+const approval = (over: Partial<ApprovalView> = {}) => sampleApproval({ ...EMAIL, ...over });
+const decided = (d: Partial<DecisionView> = {}) =>
+  sampleDecided(
+    { via: "email", decidedAt: "2026-05-01T14:20:00.000Z", rationale: "customer verified", ...d },
+    EMAIL,
+  );
 
 const FACTS = [
   "support-bot",

@@ -11,12 +11,13 @@ import {
 } from "../../bot/deliveries/notifier.ts";
 import { createLogger } from "../../bot/logger.ts";
 import { deliveries, toolCalls } from "../../db/schema.ts";
-import { compilePolicies } from "../../gateway/policy/engine.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
 import type { ApprovalView } from "../../handlers/approvals/types.ts";
 import type { Platform } from "../../handlers/channels.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
-import { startTestApp, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+import { startTestApp, type TestApp, type TestAppOptions } from "./app.ts";
+import { API_VERSION, decisionToolYaml, resourcesYaml } from "./resource-yaml.ts";
+import { routedApproval } from "./seed.ts";
 
 /** A cron schedule that never fires during a test: sweeps run only when a test says so. */
 export const NEVER = "0 0 1 1 *";
@@ -25,15 +26,9 @@ export const MINUTE = 60_000;
 
 // payout.send: 1.5-minute timeout, at risk after 30 s, breached after 60 s, escalated to sam (who has a
 // Slack id, via the sre-oncall Role) and zoe (email only), and to two escalation channels.
-export const ESCALATION_YAML = `
-apiVersion: countersign.dev/v1alpha1
-kind: Tool
-metadata: { name: payout.send }
-spec:
-  type: decision
-  sideEffects: { level: privileged, idempotent: false, requiresApproval: true }
----
-apiVersion: countersign.dev/v1alpha1
+export const ESCALATION_YAML = resourcesYaml(
+  decisionToolYaml("payout.send", "privileged"),
+  `${API_VERSION}
 kind: Policy
 metadata: { name: payouts-escalate }
 spec:
@@ -51,8 +46,8 @@ spec:
             breachAfterMinutes: 1
             escalateTo: [user:sam@example.com, user:zoe@example.com]
             escalationChannels: [slack:#billing-escalations, email:finance-oncall@example.com]
-        channels: [slack:#billing-approvals, email:billing-leads@example.com]
-`;
+        channels: [slack:#billing-approvals, email:billing-leads@example.com]`,
+);
 
 /** The app with the cron quiet and its own dispatcher stopped, so a test drives both. */
 export async function quietApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -73,50 +68,25 @@ export async function seedCall(
   deps: HandlerDeps,
   opts: { tool?: string; agent?: string; timeoutMs?: number } = {},
 ): Promise<SeededCall> {
-  const resources = deps.resources();
-  const agentName = opts.agent ?? "support-bot";
-  const toolName = opts.tool ?? "refund.issue";
-  const agent = resources.agents.get(agentName) ?? { name: agentName, labels: {} };
-  const tool = resources.tools.get(toolName);
-  if (!tool) throw new Error(`seedCall: no tool ${toolName}`);
-  const input = { ticket: "T-1", amount: 42 };
-  const verdict = compilePolicies(resources).evaluate({ agent, tool, input });
-  if (verdict.outcome !== "require_approval") throw new Error(`seedCall: ${toolName} needs no approval`);
+  const approval = routedApproval(deps, opts);
   const toolCallId = `call-${randomBytes(6).toString("hex")}`;
   const approvalId = `approval-${toolCallId}`;
   const now = deps.clock.now();
   const row = await deps.database.db.transaction(async (tx) => {
     await tx.insert(toolCalls).values({
       id: toolCallId,
-      agent: agentName,
-      tool: toolName,
-      input,
+      agent: approval.agent,
+      tool: approval.tool,
+      input: approval.input,
       requestHash: randomBytes(16).toString("hex"),
       status: "waiting_for_approval",
-      policy: verdict.policy,
-      rule: verdict.rule,
+      policy: approval.policy,
+      rule: approval.rule,
       approvalId,
       createdAt: now,
       updatedAt: now,
     });
-    return insertApproval(
-      tx,
-      {
-        id: approvalId,
-        agent: agentName,
-        tool: toolName,
-        action: toolName,
-        toolCallId,
-        input,
-        context: {},
-        risk: tool.sideEffects.level,
-        policy: verdict.policy,
-        rule: verdict.rule,
-        routing: verdict.routing,
-        timeoutMs: opts.timeoutMs,
-      },
-      now,
-    );
+    return insertApproval(tx, { ...approval, id: approvalId, toolCallId }, now);
   });
   return { approvalId, toolCallId, expiresAt: row.expiresAt };
 }
