@@ -1,7 +1,7 @@
 // The audit log: append-only (the database refuses UPDATE and DELETE) and hash-chained, so that a row
 // changed or removed behind the database's back (a superuser disabling the trigger) is caught by verify.
 import { createHash } from "node:crypto";
-import { asc, desc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Queryable, Tx } from "../db/open.ts";
 import { auditEvents } from "../db/schema.ts";
 import { canonicalJson } from "./canonical-json.ts";
@@ -73,14 +73,25 @@ export async function appendAuditEvents(tx: Tx, events: AuditEventInput[]): Prom
   await tx.insert(auditEvents).values(rows);
 }
 
-export async function listAudit(q: Queryable, approvalId?: string, limit = 1000): Promise<AuditEvent[]> {
+/** One page of events, oldest first, after the event `afterId`; nextCursor is null on the last page. */
+export async function listAudit(
+  q: Queryable,
+  opts: { approvalId?: string | undefined; afterId?: number | undefined; limit?: number } = {},
+): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+  const limit = opts.limit ?? 1000;
   const rows = await q
     .select()
     .from(auditEvents)
-    .where(approvalId ? eq(auditEvents.approvalId, approvalId) : undefined)
+    .where(
+      and(
+        opts.approvalId ? eq(auditEvents.approvalId, opts.approvalId) : undefined,
+        opts.afterId !== undefined ? gt(auditEvents.id, opts.afterId) : undefined,
+      ),
+    )
     .orderBy(asc(auditEvents.id))
-    .limit(limit);
-  return rows.map((r) => ({ ...r, data: r.data as Record<string, unknown> }));
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map((r) => ({ ...r, data: r.data as Record<string, unknown> }));
+  return { items, nextCursor: rows.length > limit ? String(items.at(-1)!.id) : null };
 }
 
 export interface VerifyResult {

@@ -1,5 +1,7 @@
 // Who a Slack user is to Countersign: matched to Team and Role members by Slack id first, by email
-// (users.info, needs users:read.email) second. Their Slack user groups (a Team's slackUserGroup) come
+// (users.info, needs users:read.email) second — but only for users of the app's own workspace (or
+// Enterprise Grid organisation): a Slack Connect guest's email is set by another organisation's admin,
+// so it proves nothing. Their Slack user groups (a Team's slackUserGroup) come
 // from usergroups.users.list, cached briefly so a membership change counts within a minute.
 import type { Logger } from "pino";
 import type { Actor } from "../../handlers/approvals/index.ts";
@@ -16,7 +18,8 @@ interface Cached<T> {
 }
 
 export class SlackIdentity {
-  private readonly emails = new Map<string, Cached<string | undefined>>();
+  private readonly emails = new Map<string, Cached<EmailLookup>>();
+  private home: Promise<Home> | undefined;
   private readonly groups = new Map<string, Cached<Set<string>>>();
 
   constructor(
@@ -27,7 +30,16 @@ export class SlackIdentity {
 
   /** The actor a Slack user id stands for; throws when Countersign cannot tell who it is. */
   async actor(userId: string): Promise<Actor> {
-    const [email, slackGroups] = await Promise.all([this.email(userId), this.groupsOf(userId)]);
+    const [lookup, slackGroups] = await Promise.all([this.email(userId), this.groupsOf(userId)]);
+    if (lookup.foreign) {
+      throw new CodedError(
+        "forbidden",
+        `Countersign cannot tell who you are: your Slack account ${userId} belongs to another Slack ` +
+          "workspace, and people from other workspaces are recognised only by their Slack id. Ask an admin " +
+          `to add \`slack: ${userId}\` to your member entry.`,
+      );
+    }
+    const email = lookup.email;
     if (!email) {
       throw new CodedError(
         "forbidden",
@@ -39,16 +51,33 @@ export class SlackIdentity {
     return { email, slackGroups };
   }
 
-  private async email(userId: string): Promise<string | undefined> {
+  private async email(userId: string): Promise<EmailLookup> {
     const { teams, roles } = this.deps.resources();
     for (const holder of [...teams.values(), ...roles.values()]) {
       const member = holder.members.find((m) => m.slack === userId);
-      if (member) return member.email.toLowerCase();
+      if (member) return { email: member.email.toLowerCase(), foreign: false };
     }
     return cached(this.emails, userId, EMAIL_TTL_MS, async () => {
-      const res = await this.web.users.info({ user: userId });
-      return res.user?.profile?.email?.toLowerCase();
+      const [res, home] = await Promise.all([this.web.users.info({ user: userId }), this.homeWorkspace()]);
+      const user = res.user;
+      const sameOrg =
+        user?.team_id === home.teamId ||
+        (home.enterpriseId !== undefined && user?.enterprise_user?.enterprise_id === home.enterpriseId);
+      if (!sameOrg) return { email: undefined, foreign: true };
+      return { email: user?.profile?.email?.toLowerCase(), foreign: false };
     });
+  }
+
+  /** The app's own workspace (and Enterprise Grid organisation), asked once. */
+  private homeWorkspace(): Promise<Home> {
+    this.home ??= this.web.auth.test().then(
+      (r) => ({ teamId: r.team_id, enterpriseId: r.enterprise_id || undefined }),
+      (err) => {
+        this.home = undefined;
+        throw err;
+      },
+    );
+    return this.home;
   }
 
   /** The ids of the Teams' Slack user groups this user is in. */
@@ -74,6 +103,17 @@ export class SlackIdentity {
       }
     });
   }
+}
+
+interface EmailLookup {
+  email: string | undefined;
+  /** A user of another workspace (Slack Connect): their email is not evidence of who they are. */
+  foreign: boolean;
+}
+
+interface Home {
+  teamId: string | undefined;
+  enterpriseId: string | undefined;
 }
 
 function cached<T>(

@@ -33,6 +33,8 @@ export async function onCardAction(ctx: TeamsContext, activity: Activity): Promi
     if (verb === VERB.describe) {
       const id = text(data.approvalId);
       if (!id) return replyCard({ tone: "error", text: "This card names no approval." });
+      // Only someone Countersign recognises sees an approval in full, as with `approvals describe`.
+      await ctx.identity.actor(activity);
       return approvalCard(approvalFacts(await getApproval(ctx.deps, id), ctx.publicUrl));
     }
     if (verb === VERB.page) {

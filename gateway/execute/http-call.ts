@@ -69,7 +69,7 @@ export function sendToolRequest(
       else socket.once("connect", () => (connected = true));
     });
     req.on("error", (err) => {
-      const error = `${endpoint.method} ${endpoint.url}: ${err.message}`;
+      const error = `${endpoint.method} ${withoutCredentials(endpoint.url)}: ${err.message}`;
       finish(connected ? { kind: "interrupted", error, timedOut: false } : { kind: "not_sent", error });
     });
     const timer = setTimeout(() => {
@@ -93,13 +93,41 @@ function addQuery(url: URL, input: unknown) {
   }
 }
 
+/**
+ * Credentials in an endpoint URL are the tool's, not the agent's: errors (which agents and operators see,
+ * and logs keep) show the URL without them.
+ */
+function withoutCredentials(raw: string): string {
+  const url = new URL(raw);
+  if (!url.username && !url.password) return raw;
+  url.username = "";
+  url.password = "";
+  return url.toString();
+}
+
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   const text = raw.toString("utf8");
   if (text === "") return null;
+  // The rare answer that may hold a NUL (raw, or as a JSON escape) is rebuilt; any other is kept as is.
+  const clean = text.includes("\u0000") || text.includes("\\u0000") ? withoutNul : (v: unknown) => v;
   if (contentType?.includes("json")) {
     try {
-      return JSON.parse(text);
+      return clean(JSON.parse(text));
     } catch {}
   }
-  return text;
+  return clean(text);
+}
+
+/**
+ * PostgreSQL stores no U+0000 in jsonb. A tool's answer holding one would make recording the outcome fail
+ * after the tool acted (the call stuck as executing, then outcome_unknown or sent again), so it is kept
+ * with each NUL replaced by U+FFFD.
+ */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD");
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replaceAll("\u0000", "\uFFFD"), withoutNul(v)]),
+  );
 }

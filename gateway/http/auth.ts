@@ -1,5 +1,6 @@
 // Bearer-key authentication. Keys are looked up by hash and remembered briefly, so the hot path of an
 // agent's allowed call does not pay a database round trip per request.
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { Queryable } from "../../db/open.ts";
 import { CodedError } from "../../handlers/errors.ts";
@@ -9,12 +10,15 @@ const CACHE_MS = 30_000;
 
 export class KeyAuthenticator {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly envAdminHash: Buffer | undefined;
 
   constructor(
     private readonly q: Queryable,
     /** COUNTERSIGN_ADMIN_KEY, accepted without being stored. */
-    private readonly envAdminKey?: string,
-  ) {}
+    envAdminKey?: string,
+  ) {
+    this.envAdminHash = envAdminKey ? Buffer.from(hashKey(envAdminKey), "hex") : undefined;
+  }
 
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
@@ -22,8 +26,11 @@ export class KeyAuthenticator {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new CodedError("unauthorized", "Authorization header must be 'Bearer <key>'");
     const key = match[1]!;
-    if (this.envAdminKey && key === this.envAdminKey) return { kind: "admin", subject: "admin" };
     const hash = hashKey(key);
+    // Compared as digests in constant time, so response timing says nothing about the key.
+    if (this.envAdminHash && timingSafeEqual(Buffer.from(hash, "hex"), this.envAdminHash)) {
+      return { kind: "admin", subject: "admin" };
+    }
     const cached = this.cache.get(hash);
     let principal: Principal | null;
     if (cached && cached.until > Date.now()) {

@@ -5,6 +5,7 @@ import { CodedError } from "../../handlers/errors.ts";
 import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
+import { refuseNul } from "./no-nul.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { agentApprovalRoutes } from "./routes/agent-approvals.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
@@ -32,6 +33,11 @@ export function buildServer(ctx: HttpContext, metrics: Metrics, logger: FastifyB
     );
     if (reply.statusCode >= 500) request.log.warn({ route, status: reply.statusCode }, "request failed");
     else request.log.debug({ route, status: reply.statusCode, ms: reply.elapsedTime }, "request");
+  });
+
+  // Only the JSON API: the chat and email endpoints check their own requests first (Slack's signature).
+  app.addHook("preValidation", async (request) => {
+    if (request.url.startsWith("/v1/")) refuseNul(request);
   });
 
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));

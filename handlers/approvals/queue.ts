@@ -41,7 +41,9 @@ function encodeCursor(c: Cursor): string {
 function decodeCursor(raw: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (typeof c.k === "string" && typeof c.id === "string" && !Number.isNaN(Date.parse(c.k))) return c;
+    // PostgreSQL refuses a NUL in a text parameter, which a crafted cursor could otherwise smuggle in.
+    const valid = typeof c.k === "string" && typeof c.id === "string" && !c.id.includes("\u0000");
+    if (valid && !Number.isNaN(Date.parse(c.k))) return c;
   } catch {}
   throw new CodedError("bad_request", "cursor is not one this server handed out");
 }

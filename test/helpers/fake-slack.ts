@@ -17,6 +17,8 @@ export interface FakeUser {
   id: string;
   email?: string;
   name?: string;
+  /** The user's home workspace; another than the app's (T0FAKE) is a Slack Connect guest. */
+  teamId?: string;
 }
 
 /** What the next call of a method answers instead of its normal reply. */
@@ -218,7 +220,7 @@ export class FakeSlack {
           ok: true,
           user: {
             id: u.id,
-            team_id: "T0FAKE",
+            team_id: u.teamId ?? "T0FAKE",
             name: u.name ?? u.id,
             real_name: profile.real_name,
             deleted: false,

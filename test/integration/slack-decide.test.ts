@@ -106,6 +106,18 @@ describe(`Slack approvals (${backend})`, () => {
     expect(await decisionOf(approvalId)).toEqual([]);
   });
 
+  it("does not take a Slack Connect guest's email for an approver's, and records nothing", async () => {
+    // Another organisation's admin controls what its users' emails say: this one claims ben's.
+    const guest = "U0GUEST0009";
+    w.fake.users.set(guest, { id: guest, email: "ben@example.com", name: "not ben", teamId: "T0OTHERORG" });
+    const { approvalId, cards } = await waitingCall();
+    const { opened } = await clickCard(guest, cards[0]!, "countersign.approve", approvalId);
+    const [told] = await w.fake.waitFor("chat.postEphemeral", 1, (b) => b.user === guest);
+    expect(told!.text).toContain("another Slack workspace");
+    expect(opened()).toBeUndefined();
+    expect(await decisionOf(approvalId)).toEqual([]);
+  });
+
   it("approve with a rationale: decided, both copies updated without buttons, the waiting call resumed", async () => {
     const { callId, approvalId, cards } = await waitingCall();
     const waiting = w.t.call("GET", `/v1/tool-calls/${callId}?wait=20`, { key: agent });

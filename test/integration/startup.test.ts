@@ -1,6 +1,6 @@
 // First start: an admin key is generated, printed once and written with mode 600; the channels that are
 // off say so in one line each. A second start on the same database generates nothing new.
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,5 +60,27 @@ describe(`start-up (${backend})`, () => {
     const second = await startOnce();
     expect(second.some((l) => l.includes("admin key"))).toBe(false);
     expect(readFileSync(path.join(dataDir, "admin.key"), "utf8").trim()).toBe(key);
+  });
+
+  it("replaces a stale admin.key left by an earlier database, and makes it private", async () => {
+    const fresh = await testDatabase();
+    const dir = mkdtempSync(path.join(tmpdir(), "countersign-stale-"));
+    try {
+      writeFileSync(path.join(dir, "admin.key"), "csk_admin_stale\n", { mode: 0o644 });
+      const config = loadConfig({
+        PORT: "0",
+        COUNTERSIGN_DATA_DIR: dir,
+        COUNTERSIGN_RESOURCES: REFERENCE_RESOURCES,
+      });
+      const app = await createApp(config, { database: fresh, logger: createLogger("error"), say: () => {} });
+      await app.start();
+      await app.stop();
+      const key = readFileSync(path.join(dir, "admin.key"), "utf8").trim();
+      expect(key).not.toBe("csk_admin_stale");
+      expect(statSync(path.join(dir, "admin.key")).mode & 0o777).toBe(0o600);
+    } finally {
+      await fresh.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

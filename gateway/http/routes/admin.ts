@@ -14,10 +14,22 @@ const keyBody = z.union(
   { message: 'give either {"agent": NAME} or {"operator": EMAIL}' },
 );
 
+const auditQuery = z.object({
+  approvalId: z.string().optional(),
+  // The cursor is the id of the last event handed out.
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, "is not one this server handed out")
+    .transform(Number)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
 export function adminRoutes(app: FastifyInstance, ctx: HttpContext) {
-  app.get<{ Querystring: { approvalId?: string } }>("/v1/audit", async (request) => {
+  app.get("/v1/audit", async (request) => {
     await ctx.auth.require(request, "admin");
-    return { items: await listAudit(ctx.deps.database.db, request.query.approvalId), nextCursor: null };
+    const q = parseWith(auditQuery, request.query, "query");
+    return listAudit(ctx.deps.database.db, { approvalId: q.approvalId, afterId: q.cursor, limit: q.limit });
   });
 
   app.get("/v1/audit/verify", async (request) => {
