@@ -171,7 +171,8 @@ describe(`countersign CLI: the walkthrough end to end (${backend})`, () => {
       ),
     );
     expect(tools.refunds).toHaveLength(1);
-  });
+    // A dozen CLI subprocesses, each a tsx start-up: slow on a loaded machine.
+  }, 90_000);
 
   it("lets only the on-call Role break glass, and records the override in the audit", async () => {
     const refund = agent.callTool("refund.issue", { ticket: "T-2001", amount: 40, currency: "EUR" });
@@ -241,5 +242,5 @@ describe(`countersign CLI: the walkthrough end to end (${backend})`, () => {
     expect(asOperator.code).toBe(1);
     expect(asOperator.stderr).toContain("needs an admin key");
     expect(asOperator.stderr).toContain("run it with COUNTERSIGN_KEY unset to use the admin.key");
-  });
+  }, 90_000);
 });

@@ -59,5 +59,6 @@ describe(`gateway crash mid-call (${backend})`, () => {
     expect(after).toMatchObject({ status: "outcome_unknown", reason: "process_died", attempts: 1 });
     expect(after.error).toContain("never sent twice");
     expect(tools.count("/refunds")).toBe(1);
-  });
+    // Two cold starts of a server process; PGlite's first start runs initdb in WASM.
+  }, 120_000);
 });

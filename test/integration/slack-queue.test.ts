@@ -104,6 +104,9 @@ describe(`/approvals in Slack (${backend})`, () => {
   it("bulk-approves three ticked rows with one shared rationale", async () => {
     const picked = [];
     for (let i = 0; i < 3; i++) picked.push(await seedApproval(w.t.app.deps, { agent: "ops-bot" }));
+    // The cards are out before anyone decides; a card posted after the decision already shows it and
+    // needs no update, which is not what this test is about.
+    for (const id of picked) await w.fake.waitFor("chat.postMessage", 2, about(id));
     const { blocks } = await command(USERS.ana, "ls --agent ops-bot");
     const values: Body = {};
     for (const b of blocks) {
