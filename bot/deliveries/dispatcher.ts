@@ -15,6 +15,7 @@ const LEASE_MS = 60_000;
 const BATCH = 20;
 const MAX_ATTEMPTS = 8;
 const POLL_MS = 1_000;
+const ATTEMPT_TIMEOUT_MS = 30_000;
 
 export interface DispatcherOptions {
   deps: HandlerDeps;
@@ -23,6 +24,8 @@ export interface DispatcherOptions {
   offReasons: Partial<Record<Platform, string>>;
   logger: Logger;
   pollMs?: number;
+  /** How long one post or update may take before it counts as failed and is retried later. */
+  attemptTimeoutMs?: number;
 }
 
 /** Exponential backoff from 1 s, capped at 5 minutes. */
@@ -120,10 +123,10 @@ export class DeliveryDispatcher {
     try {
       const approval = await getApproval(this.options.deps, job.approvalId);
       if (job.status === "pending") {
-        const posted = await notifier.post(job, approval);
+        const posted = await this.bounded(notifier.post(job, approval), job);
         await this.finish(job, { status: "posted", ...posted, shownVersion: version, error: null });
       } else {
-        await notifier.update(job, approval);
+        await this.bounded(notifier.update(job, approval), job);
         await this.finish(job, { shownVersion: version, error: null });
       }
     } catch (err) {
@@ -147,6 +150,23 @@ export class DeliveryDispatcher {
             : { error: failure.message, nextAttemptAt: retryAt },
       );
     }
+  }
+
+  /**
+   * A platform call that never answers must not stall the outbox: past the attempt timeout it counts as
+   * a retryable failure (well inside the lease, so no other replica has taken the row meanwhile).
+   */
+  private bounded<T>(call: Promise<T>, job: DeliveryJob): Promise<T> {
+    const ms = this.options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new DeliveryError("timeout", `${job.platform} did not answer within ${ms / 1000} s`, true)),
+        ms,
+      );
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async finish(job: DeliveryJob, set: Partial<DeliveryJob>): Promise<void> {

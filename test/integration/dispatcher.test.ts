@@ -125,4 +125,23 @@ describe(`delivery dispatcher (${backend})`, () => {
     expect(a.posts.length + b.posts.length).toBe(30);
     expect(email.posts).toHaveLength(30);
   });
+
+  it("counts a platform call that never answers as a failure to retry, and goes on with the rest", async () => {
+    const slack = new RecordingNotifier("slack");
+    slack.post = () => new Promise(() => {});
+    const email = new RecordingNotifier("email");
+    const d = new DeliveryDispatcher({
+      deps,
+      notifiers: [slack, email],
+      offReasons: {},
+      logger,
+      attemptTimeoutMs: 50,
+    });
+    const id = await seedApproval(deps);
+    await d.drain();
+    const [slackRow, emailRow] = await rowsOf(id);
+    expect(slackRow).toMatchObject({ status: "pending", error: "slack did not answer within 0.05 s" });
+    expect(slackRow!.nextAttemptAt.getTime()).toBeGreaterThan(clock.now().getTime());
+    expect(emailRow!.status).toBe("posted");
+  });
 });
