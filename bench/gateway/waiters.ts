@@ -1,0 +1,64 @@
+// Part (c): many agents long-polling one server process: its memory, and how soon all of them resume.
+import type { ServerProcess } from "../../test/helpers/server-process.ts";
+import { type Answer, createApprovals, send } from "./client.ts";
+import { rssMb, settled } from "./proc.ts";
+import { GOALS, ms, percentile } from "./report.ts";
+import type { Keys } from "./server.ts";
+
+export const WAITERS = Number(process.env.BENCH_WAITERS ?? 10_000);
+
+export async function manyWaiters(server: ServerProcess, keys: Keys, backend: string) {
+  const pid = server.proc.pid!;
+  const t0 = performance.now();
+  const ids = await createApprovals(server, keys.agent, WAITERS);
+  console.log(
+    `  ${backend}: created ${WAITERS} approvals through the API in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const idle = rssMb(pid);
+  const resumedAt = new Map<string, number>();
+  const lags: number[] = [];
+  let failures = 0;
+  // Each agent long-polls as the SDK does: round after round until its approval is decided.
+  const waits = ids.map(async (id) => {
+    try {
+      let res: Answer;
+      do res = await send(`${server.url}/v1/approvals/${id}?wait=60`, "GET", keys.agent);
+      while (res.body?.status === "pending");
+      if (res.body?.status !== "approved") return void failures++;
+      resumedAt.set(id, performance.now());
+      lags.push(Date.now() - Date.parse(res.body.decision.decidedAt));
+    } catch {
+      failures++;
+    }
+  });
+  const settling = await settled(pid);
+  const waiting = rssMb(pid);
+  const peak = rssMb(pid, "VmHWM");
+  const start = performance.now();
+  for (let i = 0; i < ids.length; i += 200) {
+    const batch = ids.slice(i, i + 200);
+    const res = await send(`${server.url}/v1/approvals/bulk-decide`, "POST", keys.ana, {
+      ids: batch,
+      decision: "approve",
+      rationale: "bulk",
+    });
+    if (res.status !== 200) throw new Error(`bulk decide failed: ${JSON.stringify(res.body)}`);
+  }
+  const lastDecision = performance.now();
+  await Promise.all(waits);
+  const lastResumed = Math.max(...resumedAt.values());
+  lags.sort((a, b) => a - b);
+  const worst = lags.at(-1) ?? Number.NaN;
+  console.log(
+    `  ${backend}: server RSS ${idle.toFixed(0)} MB idle → ${waiting.toFixed(0)} MB with ${WAITERS} waiting ` +
+      `${waiting <= GOALS.waitersMb ? "✓" : "✗"} goal < ${GOALS.waitersMb} MB (all held ` +
+      `${(settling / 1000).toFixed(1)} s after they started; highest RSS so far ${peak.toFixed(0)} MB)`,
+  );
+  console.log(
+    `  ${backend}: ${resumedAt.size}/${WAITERS} resumed (${failures} failed); deciding all took ` +
+      `${(lastDecision - start).toFixed(0)} ms (${WAITERS / 200} bulk decisions of 200); last resumed ` +
+      `${(lastResumed - lastDecision).toFixed(0)} ms after the last bulk decision answered; decidedAt → resumed: ` +
+      `p50 ${ms(percentile(lags, 50))} p99 ${ms(percentile(lags, 99))} max ${ms(worst)} ` +
+      `${worst <= GOALS.allResumedMs ? "✓" : "✗"} goal ≤ ${GOALS.allResumedMs} ms`,
+  );
+}
