@@ -22,6 +22,14 @@ export interface BulkDecideRequest {
   via: Via;
 }
 
+export interface BulkResult {
+  id: string;
+  outcome: BulkOutcome;
+  message?: string;
+}
+
+const CONCURRENCY = 8;
+
 export async function bulkDecide(
   deps: HandlerDeps,
   req: BulkDecideRequest,
@@ -37,14 +45,6 @@ export async function bulkDecide(
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
   return { results };
-}
-
-const CONCURRENCY = 8;
-
-interface BulkResult {
-  id: string;
-  outcome: BulkOutcome;
-  message?: string;
 }
 
 async function decideOne(deps: HandlerDeps, req: BulkDecideRequest, id: string): Promise<BulkResult> {
