@@ -2,7 +2,7 @@
 // or failing platform never holds the approval up), and the audit event, in the caller's transaction.
 import { notify, type Tx } from "../../db/open.ts";
 import { approvals, deliveries } from "../../db/schema.ts";
-import type { ResolvedRouting } from "../../gateway/policy/types.ts";
+import type { ResolvedRouting } from "../../model/routing.ts";
 import { appendAudit } from "../audit.ts";
 import { DELIVERIES_DUE, platformOf } from "../channels.ts";
 import type { ApprovalRow } from "./present.ts";

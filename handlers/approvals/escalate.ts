@@ -4,7 +4,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/open.ts";
 import { deliveries } from "../../db/schema.ts";
-import type { ResourceSet } from "../../gateway/resources/types.ts";
+import type { ResourceSet } from "../../model/resources.ts";
 import { platformOf } from "../channels.ts";
 
 export interface EscalationTarget {

@@ -5,7 +5,7 @@
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import { notify } from "../../db/open.ts";
 import { decisions, deliveries } from "../../db/schema.ts";
-import type { RoleResource } from "../../gateway/resources/types.ts";
+import type { RoleResource } from "../../model/resources.ts";
 import { DELIVERIES_DUE, platformOf } from "../channels.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
