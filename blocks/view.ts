@@ -1,7 +1,6 @@
+import type { Approval, Decision, SlaState } from "../sdk/types.ts";
 // One neutral view of an approval, rendered per platform (Slack blocks, plain text, and later Teams and
 // email): the facts a person needs to decide, already worded, with no platform markup.
-import type { ApprovalView, DecisionView } from "../handlers/approvals/types.ts";
-import type { SlaState } from "../handlers/sla.ts";
 
 /** How much of the input a card shows; the full record is a link away. */
 export const INPUT_PREVIEW_MAX = 1200;
@@ -60,7 +59,7 @@ export function previewInput(input: unknown, max = INPUT_PREVIEW_MAX): { text: s
   };
 }
 
-export function outcomeLine(d: DecisionView): string {
+export function outcomeLine(d: Decision): string {
   if (d.kind === "timeout") return `Expired — denied: ${d.rationale}`;
   if (d.kind === "override") {
     const verb = d.decision === "approve" ? "approved" : "rejected";
@@ -71,7 +70,7 @@ export function outcomeLine(d: DecisionView): string {
   return `${verb} by ${d.decidedBy} at ${formatTime(d.decidedAt)}${why}`;
 }
 
-function stateWord(a: ApprovalView): string {
+function stateWord(a: Approval): string {
   const d = a.decision;
   if (!d) return a.status;
   if (d.kind === "timeout") return "expired";
@@ -79,7 +78,7 @@ function stateWord(a: ApprovalView): string {
   return d.kind === "override" ? `${verb} (override)` : verb;
 }
 
-export function approvalFacts(a: ApprovalView, publicUrl: string): ApprovalFacts {
+export function approvalFacts(a: Approval, publicUrl: string): ApprovalFacts {
   const preview = previewInput(a.input);
   return {
     id: a.id,

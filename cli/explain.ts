@@ -1,6 +1,7 @@
 // The server's refusals, said so a person at a terminal knows what happened and what to do next.
 // Every path ends in a CliError (exit 1); the server's own message is kept, with the decision or hint added.
-import type { DecisionView } from "../handlers/approvals/types.ts";
+
+import type { Decision } from "../sdk/types.ts";
 import type { Connection } from "./client.ts";
 import { ApiError, CliError } from "./errors.ts";
 import type { Io } from "./io.ts";
@@ -11,7 +12,7 @@ export function explainRefusal(err: unknown, io: Io, conn: Connection, approvalI
   if (!(err instanceof ApiError)) throw err;
   switch (err.code) {
     case "already_decided": {
-      const d = err.body.decision as DecisionView | undefined;
+      const d = err.body.decision as Decision | undefined;
       if (!d) break;
       throw new CliError(`refused: ${standing(approvalId ?? "the approval", d, io.now())}`);
     }
@@ -33,7 +34,7 @@ export function explainRefusal(err: unknown, io: Io, conn: Connection, approvalI
 }
 
 /** "approval-x was already approved by ana@example.com 2m ago via cli: “Refund eligibility confirmed.”" */
-function standing(id: string, d: DecisionView, now: Date): string {
+function standing(id: string, d: Decision, now: Date): string {
   if (d.kind === "timeout")
     return `${id} expired ${relativeTime(d.decidedAt, now)} (denied: no decision in time)`;
   const verb = d.decision === "approve" ? "approved" : "rejected";

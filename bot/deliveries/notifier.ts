@@ -1,8 +1,8 @@
 // The port every chat or email platform implements to post and refresh approval messages. The
 // dispatcher owns retries, leases and bookkeeping; a notifier only talks to its platform.
 import type { deliveries } from "../../db/schema.ts";
-import type { ApprovalView } from "../../handlers/approvals/index.ts";
 import type { Platform } from "../../handlers/channels.ts";
+import type { Approval } from "../../sdk/types.ts";
 
 export type DeliveryJob = typeof deliveries.$inferSelect;
 
@@ -16,9 +16,9 @@ export interface Posted {
 export interface Notifier {
   readonly platform: Platform;
   /** Posts the job's message (a card, an escalation, an override notice) showing `approval` as it is now. */
-  post(job: DeliveryJob, approval: ApprovalView): Promise<Posted>;
+  post(job: DeliveryJob, approval: Approval): Promise<Posted>;
   /** Refreshes a posted card in place to show `approval` as it is now. */
-  update(job: DeliveryJob, approval: ApprovalView): Promise<void>;
+  update(job: DeliveryJob, approval: Approval): Promise<void>;
 }
 
 /** A failed delivery attempt. Retryable ones are tried again with backoff (or after retryAfterMs). */

@@ -2,10 +2,10 @@
 // previews fetch links, so nothing is ever decided without the POST. Submitting hands the decision to the
 // domain (handlers decide: approver check, rationale rule, first decision wins) as the person the link
 // was minted for, and maps the domain's answer to the page the person sees.
-import type { ApprovalView, DecisionValue } from "../../handlers/approvals/index.ts";
 import { decide, getApproval } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { isCodedError } from "../../handlers/errors.ts";
+import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { LinkClaim, LinkSigner } from "./links.ts";
 
 /** The same cap as the API's rationale. */
@@ -13,16 +13,16 @@ export const RATIONALE_MAX = 3000;
 
 export type LinkPage =
   | { page: "error"; status: number; title: string; message: string }
-  | { page: "closed"; status: number; approval: ApprovalView; message: string }
+  | { page: "closed"; status: number; approval: Approval; message: string }
   | {
       page: "confirm";
       status: number;
-      approval: ApprovalView;
+      approval: Approval;
       claim: LinkClaim;
       error?: string;
       rationale?: string;
     }
-  | { page: "done"; status: 200; title: string; approval: ApprovalView; message: string };
+  | { page: "done"; status: 200; title: string; approval: Approval; message: string };
 
 const VERB: Record<DecisionValue, string> = { approve: "approved", reject: "rejected" };
 
@@ -39,7 +39,7 @@ export async function openLink(
       : { page: "error", status: 400, title: "This link is not valid", message: verified.message };
   }
   const { claim } = verified;
-  let approval: ApprovalView;
+  let approval: Approval;
   try {
     approval = await getApproval(deps, claim.approvalId);
   } catch (err) {
@@ -120,7 +120,7 @@ export async function submitLink(
 }
 
 /** Decided or expired: what stands, and since when. */
-function closed(approval: ApprovalView): LinkPage {
+function closed(approval: Approval): LinkPage {
   const d = approval.decision!;
   if (d.kind === "timeout") {
     return {

@@ -14,8 +14,8 @@ import {
 } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import { deliveries } from "../../db/schema.ts";
-import type { ApprovalView } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { Approval } from "../../sdk/types.ts";
 import { DeliveryError, type DeliveryJob, type Notifier, type Posted } from "../deliveries/notifier.ts";
 import { decideUrl, type LinkSigner } from "./links.ts";
 import type { Mailer } from "./smtp.ts";
@@ -35,7 +35,7 @@ export class EmailNotifier implements Notifier {
 
   constructor(private readonly o: EmailNotifierOptions) {}
 
-  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  async post(job: DeliveryJob, approval: Approval): Promise<Posted> {
     if (job.purpose === "card") return this.postCard(job, approval);
     const address = job.channel.slice("email:".length).toLowerCase();
     const facts = approvalFacts(approval, this.o.publicUrl);
@@ -52,7 +52,7 @@ export class EmailNotifier implements Notifier {
 
   async update(): Promise<void> {}
 
-  private async postCard(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  private async postCard(job: DeliveryJob, approval: Approval): Promise<Posted> {
     // Several email channels on one approval would mail each approver once per channel: the first sends.
     const first = approval.channels.find((c) => c.startsWith("email:"));
     if (first !== undefined && first !== job.channel) {
@@ -91,7 +91,7 @@ export class EmailNotifier implements Notifier {
   }
 
   /** The recipient's own links, while the approval is pending and only if the recipient may decide it. */
-  private async linksFor(approval: ApprovalView, recipient: string): Promise<DecideLinks | undefined> {
+  private async linksFor(approval: Approval, recipient: string): Promise<DecideLinks | undefined> {
     if (approval.status !== "pending" || !approval.approvers.includes(recipient)) return undefined;
     const signer = await this.o.signer();
     const url = (decision: "approve" | "reject") =>

@@ -11,8 +11,8 @@ import {
 } from "../../blocks/slack.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import { deliveries } from "../../db/schema.ts";
-import type { ApprovalView } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { Approval } from "../../sdk/types.ts";
 import type { DeliveryJob, Notifier, Posted } from "../deliveries/notifier.ts";
 import type { ChannelDirectory } from "./channels.ts";
 import { slackBlocks, toDeliveryError, type WebClient } from "./web.ts";
@@ -31,7 +31,7 @@ export class SlackNotifier implements Notifier {
 
   constructor(private readonly o: SlackNotifierOptions) {}
 
-  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  async post(job: DeliveryJob, approval: Approval): Promise<Posted> {
     const target = job.target ?? (await this.o.channels.resolve(job.channel));
     const message = await this.render(job, approval);
     try {
@@ -47,7 +47,7 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  async update(job: DeliveryJob, approval: ApprovalView): Promise<void> {
+  async update(job: DeliveryJob, approval: Approval): Promise<void> {
     // Only cards are refreshed; escalations and notices are point-in-time messages.
     if (job.purpose !== "card" || !job.target || !job.messageRef) return;
     const message = approvalCard(approvalFacts(approval, this.o.publicUrl));
@@ -63,7 +63,7 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  private async render(job: DeliveryJob, approval: ApprovalView): Promise<SlackMessage> {
+  private async render(job: DeliveryJob, approval: Approval): Promise<SlackMessage> {
     const facts = approvalFacts(approval, this.o.publicUrl);
     if (job.purpose === "card") return approvalCard(facts);
     const links = await this.cardLinks(job.approvalId);

@@ -1,8 +1,9 @@
 // `GET /v1/approvals/{id}?wait=S`: waits while the approval is pending. At its expiry the waiter expires
 // it itself (a conditional, race-safe handler call), so a timed-out agent hears at once rather than at
 // the sweeper's next run.
-import { type ApprovalView, expireApproval } from "../../handlers/approvals/index.ts";
+import { expireApproval } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { Approval } from "../../sdk/types.ts";
 import type { WaiterHub } from "./hub.ts";
 import { longPoll } from "./long-poll.ts";
 
@@ -14,8 +15,8 @@ export function waitForApproval(
   signal: AbortSignal,
   /** The agent whose approvals alone the caller may see; undefined for operators and admins. */
   visibleTo: string | undefined,
-  read: () => Promise<ApprovalView>,
-): Promise<ApprovalView> {
+  read: () => Promise<Approval>,
+): Promise<Approval> {
   return longPoll({
     hub,
     kind: "approval",
@@ -37,6 +38,6 @@ export function waitForApproval(
 }
 
 // Shared by every waiter rather than made per request: the process holds thousands of waiters at once.
-const statusOf = (a: ApprovalView) => a.status;
+const statusOf = (a: Approval) => a.status;
 const isDecided = (status: string) => status !== "pending";
-const expiryOf = (a: ApprovalView) => (a.status === "pending" ? Date.parse(a.expiresAt) : undefined);
+const expiryOf = (a: Approval) => (a.status === "pending" ? Date.parse(a.expiresAt) : undefined);

@@ -1,13 +1,14 @@
 // A person's decision (API, CLI, Slack, Teams, email): only a routed approver, with a rationale where the
 // rule requires one, and only while the approval is pending and unexpired.
 
+import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { alreadyDecided, lostDecision } from "./already-decided.ts";
 import { type ApprovalRow, presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { recordDecision } from "./record-decision.ts";
-import type { Actor, ApprovalView, DecisionValue, Via } from "./types.ts";
+import type { Actor, Via } from "./types.ts";
 
 export interface DecideRequest {
   approvalId: string;
@@ -33,7 +34,7 @@ export function assertApprover(approval: ApprovalRow, actor: Actor): void {
   }
 }
 
-export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<ApprovalView> {
+export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<Approval> {
   const { db } = deps.database;
   const found = await requireApproval(db, req.approvalId);
   if (found.decision) throw alreadyDecided(req.approvalId, found.decision);

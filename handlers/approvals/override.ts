@@ -6,6 +6,7 @@ import { and, count, eq, gt, sql } from "drizzle-orm";
 import { notify } from "../../db/open.ts";
 import { decisions, deliveries } from "../../db/schema.ts";
 import type { RoleResource } from "../../model/resources.ts";
+import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import { DELIVERIES_DUE, platformOf } from "../channels.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
@@ -13,7 +14,7 @@ import { alreadyDecided, lostDecision } from "./already-decided.ts";
 import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { recordDecision } from "./record-decision.ts";
-import type { Actor, ApprovalView, DecisionValue, Via } from "./types.ts";
+import type { Actor, Via } from "./types.ts";
 
 export const OVERRIDE_GRANT = "approvals.override";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -41,7 +42,7 @@ export function overrideRole(deps: HandlerDeps, roleName: string, actor: Actor):
   return role;
 }
 
-export async function override(deps: HandlerDeps, req: OverrideRequest): Promise<ApprovalView> {
+export async function override(deps: HandlerDeps, req: OverrideRequest): Promise<Approval> {
   const { db } = deps.database;
   const role = overrideRole(deps, req.grantBy, req.actor);
   const reason = (req.reason ?? "").trim();

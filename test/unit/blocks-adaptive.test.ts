@@ -15,7 +15,7 @@ import {
 import { assertCardBytes, cardBytes, TEAMS_LIMITS } from "../../blocks/limits.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import { parseCommand } from "../../bot/commands/parser.ts";
-import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
+import type { Approval, Decision } from "../../sdk/types.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 import { actionsOf, assertAdaptiveCard, elementsOf } from "../helpers/teams-request.ts";
 
@@ -23,12 +23,12 @@ const PUBLIC = "https://countersign.example.com";
 const LONG = "x".repeat(10_000);
 
 // Teams renders what arrived on Teams: the channel and the decision's `via` say so.
-const TEAMS = { channels: ["teams:19:billing@thread.tacv2"] } satisfies Partial<ApprovalView>;
-const approval = (over: Partial<ApprovalView> = {}) => sampleApproval({ ...TEAMS, ...over });
-const decided = (d: Partial<DecisionView>, over: Partial<ApprovalView> = {}) =>
+const TEAMS = { channels: ["teams:19:billing@thread.tacv2"] } satisfies Partial<Approval>;
+const approval = (over: Partial<Approval> = {}) => sampleApproval({ ...TEAMS, ...over });
+const decided = (d: Partial<Decision>, over: Partial<Approval> = {}) =>
   sampleDecided({ via: "teams", rationale: "Customer was double-charged", ...d }, { ...TEAMS, ...over });
 
-const facts = (a: ApprovalView) => approvalFacts(a, PUBLIC);
+const facts = (a: Approval) => approvalFacts(a, PUBLIC);
 const text = (c: unknown) => JSON.stringify(c);
 
 function valid(c: AdaptiveCard): AdaptiveCard {

@@ -11,6 +11,7 @@ import {
   STATUS_FILTERS,
 } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
+import type { Approval } from "../../../sdk/types.ts";
 import { waitForApproval } from "../../wait/approval-wait.ts";
 import { abortOnHangUp, waitQuery } from "../../wait/long-poll.ts";
 import type { HttpContext } from "../context.ts";
@@ -77,7 +78,11 @@ export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
       : await read();
     if (principal.kind === "agent") return approval;
     // Operators and admins also see where the card went and how each copy fared (describe approval).
-    return { ...approval, deliveries: await listDeliveries(ctx.deps.database.db, approval.id) };
+    const record: Approval = {
+      ...approval,
+      deliveries: await listDeliveries(ctx.deps.database.db, approval.id),
+    };
+    return record;
   });
 
   app.post<{ Params: { id: string } }>("/v1/approvals/:id", async (request) => {

@@ -4,9 +4,10 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { expireApproval } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
+import type { ToolCall } from "../../../sdk/types.ts";
 import { findCallForWait } from "../../tool-calls/store.ts";
 import { submitToolCall } from "../../tool-calls/submit.ts";
-import { isSettled, presentToolCall, type ToolCallView } from "../../tool-calls/view.ts";
+import { isSettled, presentToolCall } from "../../tool-calls/view.ts";
 import { abortOnHangUp, longPoll, waitQuery } from "../../wait/long-poll.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
@@ -22,7 +23,7 @@ const callBody = z.object({
 });
 
 /** 200 once run, 202 while it waits or runs, and a denied call as the 403 error CONTRACT.md shows. */
-function answer(reply: FastifyReply, call: ToolCallView) {
+function answer(reply: FastifyReply, call: ToolCall) {
   if (call.status === "denied") {
     throw new CodedError("denied", call.error ?? `call ${call.id} was denied (${call.reason})`, {
       id: call.id,
