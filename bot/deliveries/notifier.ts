@@ -1,17 +1,10 @@
-// The port every chat or email platform implements to post and refresh approval messages. The
-// dispatcher owns retries, leases and bookkeeping; a notifier only talks to its platform.
-import type { deliveries } from "../../db/schema.ts";
-import type { Platform } from "../../handlers/channels.ts";
+// The port every chat or email platform implements to post and refresh approval messages. The outbox
+// hands the dispatcher each job with everything it needs (the approval as it is now, the copies of its
+// card to link to); the dispatcher owns retries, leases and bookkeeping; a notifier only talks to its
+// platform.
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
+import type { Platform } from "../../outbox/platforms.ts";
 import type { Approval } from "../../sdk/types.ts";
-
-export type DeliveryJob = typeof deliveries.$inferSelect;
-
-export interface Posted {
-  /** The resolved destination (Slack channel id, Teams conversation id, email address). */
-  target: string;
-  /** The platform's reference to the message, for later updates (Slack ts, Teams activity id, Message-ID). */
-  messageRef: string;
-}
 
 export interface Notifier {
   readonly platform: Platform;

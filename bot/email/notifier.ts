@@ -4,7 +4,6 @@
 // on, and is never handed links someone else could use. Escalations and override notices go to their
 // address, with links only when that address is itself an approver. Mail cannot be edited once sent, so
 // update() sends nothing: a link opened after the decision shows the standing decision instead.
-import { eq } from "drizzle-orm";
 import {
   approvalEmail,
   type DecideLinks,
@@ -13,17 +12,15 @@ import {
   overrideNoticeEmail,
 } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import { deliveries } from "../../db/schema.ts";
-import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
 import type { Approval } from "../../sdk/types.ts";
-import { DeliveryError, type DeliveryJob, type Notifier, type Posted } from "../deliveries/notifier.ts";
+import { DeliveryError, type Notifier } from "../deliveries/notifier.ts";
 import { decideUrl, type LinkSigner } from "./links.ts";
 import type { Mailer } from "./smtp.ts";
 
 export interface EmailNotifierOptions {
   mailer: Mailer;
   signer: () => Promise<LinkSigner>;
-  deps: HandlerDeps;
   publicUrl: string;
 }
 
@@ -73,7 +70,7 @@ export class EmailNotifier implements Notifier {
       try {
         const message = approvalEmail(facts, await this.linksFor(approval, approver));
         sent[approver] = await this.o.mailer.send(approver, message);
-        await this.recordSent(job, sent);
+        await job.saveProgress({ sentTo: sent });
       } catch (err) {
         failures.push(err instanceof DeliveryError ? err : new DeliveryError("error", String(err), true));
       }
@@ -97,12 +94,5 @@ export class EmailNotifier implements Notifier {
     const url = (decision: "approve" | "reject") =>
       decideUrl(this.o.publicUrl, signer.mint(approval, recipient, decision));
     return { approve: url("approve"), reject: url("reject") };
-  }
-
-  private async recordSent(job: DeliveryJob, sent: SentTo): Promise<void> {
-    await this.o.deps.database.db
-      .update(deliveries)
-      .set({ extra: { ...(job.extra as object), sentTo: sent } })
-      .where(eq(deliveries.id, job.id));
   }
 }

@@ -9,8 +9,9 @@ import {
   overrideNoticeCard,
 } from "../../blocks/adaptive.ts";
 import { approvalFacts } from "../../blocks/view.ts";
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
 import type { Approval } from "../../sdk/types.ts";
-import { DeliveryError, type DeliveryJob, type Notifier, type Posted } from "../deliveries/notifier.ts";
+import { DeliveryError, type Notifier } from "../deliveries/notifier.ts";
 import type { TeamsAdapter } from "./adapter.ts";
 import { cardMessage } from "./cards.ts";
 import type { ConversationDirectory } from "./channels.ts";

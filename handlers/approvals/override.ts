@@ -3,11 +3,10 @@
 // and the decision share a transaction holding a per-Role advisory lock, so racing overrides cannot
 // slip past the limit together. Agent keys never reach this (the HTTP layer refuses them first).
 import { and, count, eq, gt, sql } from "drizzle-orm";
-import { notify } from "../../db/open.ts";
-import { decisions, deliveries } from "../../db/schema.ts";
+import { decisions } from "../../db/schema.ts";
 import type { RoleResource } from "../../model/resources.ts";
+import { enqueue } from "../../outbox/enqueue.ts";
 import type { Approval, DecisionValue } from "../../sdk/types.ts";
-import { DELIVERIES_DUE, platformOf } from "../channels.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { alreadyDecided, lostDecision } from "./already-decided.ts";
@@ -78,20 +77,13 @@ export async function override(deps: HandlerDeps, req: OverrideRequest): Promise
       grantBy: role.name,
       at: now,
     });
-    if (result && role.notify.length > 0) {
-      await tx.insert(deliveries).values(
-        role.notify.map((channel) => ({
-          approvalId: req.approvalId,
-          purpose: "notice" as const,
-          platform: platformOf(channel),
-          channel,
-          status: "pending" as const,
-          nextAttemptAt: now,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      );
-      await notify(tx, DELIVERIES_DUE, req.approvalId);
+    if (result) {
+      const notices = role.notify.map((channel) => ({
+        approvalId: req.approvalId,
+        purpose: "notice" as const,
+        channel,
+      }));
+      await enqueue(tx, notices, now);
     }
     return result;
   });

@@ -3,17 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { DeliveryDispatcher } from "../../bot/deliveries/dispatcher.ts";
-import {
-  DeliveryError,
-  type DeliveryJob,
-  type Notifier,
-  type Posted,
-} from "../../bot/deliveries/notifier.ts";
+import { DeliveryError, type Notifier } from "../../bot/deliveries/notifier.ts";
 import { createLogger } from "../../bot/logger.ts";
 import { deliveries, toolCalls } from "../../db/schema.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
-import type { Platform } from "../../handlers/channels.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
+import type { Platform } from "../../outbox/platforms.ts";
 import type { Approval } from "../../sdk/types.ts";
 import { startTestApp, type TestApp, type TestAppOptions } from "./app.ts";
 import { API_VERSION, decisionToolYaml, resourcesYaml } from "./resource-yaml.ts";

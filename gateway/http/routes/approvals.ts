@@ -1,7 +1,6 @@
 // The approvers' API: the queue, one approval, decide, bulk decide, override.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { listDeliveries } from "../../../handlers/approvals/deliveries.ts";
 import {
   bulkDecide,
   decide,
@@ -11,6 +10,7 @@ import {
   STATUS_FILTERS,
 } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
+import { listDeliveries } from "../../../outbox/read.ts";
 import type { Approval } from "../../../sdk/types.ts";
 import { waitForApproval } from "../../wait/approval-wait.ts";
 import { abortOnHangUp, waitQuery } from "../../wait/long-poll.ts";
