@@ -9,7 +9,7 @@ import { createMetrics } from "../gateway/http/metrics.ts";
 import { buildServer } from "../gateway/http/server.ts";
 import { compilePolicies } from "../gateway/policy/engine.ts";
 import { loadResources } from "../gateway/resources/load.ts";
-import { createGateway, type Gateway, type GatewayOptions } from "../gateway/tool-calls/gateway.ts";
+import { createGateway, type Gateway, type GatewayOptions } from "../gateway/submit/gateway.ts";
 import { type Clock, systemClock } from "../handlers/clock.ts";
 import type { HandlerDeps } from "../handlers/deps.ts";
 import type { ResourceSet } from "../model/resources.ts";

@@ -13,9 +13,9 @@ import { CodedError } from "../../../handlers/errors.ts";
 import { listDeliveries } from "../../../outbox/read.ts";
 import type { Approval } from "../../../sdk/types.ts";
 import { waitForApproval } from "../../wait/approval-wait.ts";
-import { abortOnHangUp, waitQuery } from "../../wait/long-poll.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
+import { abortOnHangUp, waitQuery } from "../wait.ts";
 
 const decision = z.enum(["approve", "reject"], { message: "must be approve or reject" });
 const via = z.enum(["api", "cli", "web"]).default("api");

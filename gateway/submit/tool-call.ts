@@ -1,4 +1,4 @@
-// POST /v1/tool-calls: idempotency, input check, policy, then one of three paths. Allowed calls run in the
+// A submitted tool call (POST /v1/tool-calls): idempotency, input check, policy, then one of three paths. Allowed calls run in the
 // request, on a lean path (no audit chain, one row write for an idempotent tool); calls that need a human
 // are stored with their approval in one transaction and answered at once; denials are recorded too.
 import { createHash } from "node:crypto";
@@ -8,11 +8,11 @@ import { CodedError } from "../../handlers/errors.ts";
 import type { ToolResource } from "../../model/resources.ts";
 import type { ToolCall } from "../../sdk/types.ts";
 import type { PolicyDecision } from "../policy/types.ts";
+import { approvalIdFor, newCallId } from "../tool-calls/ids.ts";
+import { findByIdempotencyKey, findCall, insertCall, type NewToolCall } from "../tool-calls/store.ts";
+import { isSettled, presentToolCall, type ToolCallRow } from "../tool-calls/view.ts";
 import { longPoll, MAX_WAIT_SECONDS } from "../wait/long-poll.ts";
 import type { Gateway } from "./gateway.ts";
-import { approvalIdFor, newCallId } from "./ids.ts";
-import { findByIdempotencyKey, findCall, insertCall, type NewToolCall } from "./store.ts";
-import { isSettled, presentToolCall, type ToolCallRow } from "./view.ts";
 
 export interface ToolCallRequest {
   agent: string;
