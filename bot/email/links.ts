@@ -6,6 +6,7 @@
 // the standing decision.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { isApprover } from "../../handlers/approvals/index.ts";
 import type { Approval, DecisionValue } from "../../sdk/types.ts";
 
 /** Longer than any token we mint; anything past it is refused before any work. */
@@ -47,7 +48,7 @@ export class LinkSigner {
     decision: DecisionValue,
   ): string {
     const email = approver.toLowerCase();
-    if (!approval.approvers.includes(email)) {
+    if (!isApprover(approval, { email })) {
       throw new Error(`${approver} is not an approver of ${approval.id}; no link can be minted for them`);
     }
     const claim = {

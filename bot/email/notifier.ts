@@ -12,6 +12,7 @@ import {
   overrideNoticeEmail,
 } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
+import { isApprover } from "../../handlers/approvals/index.ts";
 import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
 import type { Approval } from "../../sdk/types.ts";
 import { DeliveryError, type Notifier } from "../deliveries/notifier.ts";
@@ -89,7 +90,7 @@ export class EmailNotifier implements Notifier {
 
   /** The recipient's own links, while the approval is pending and only if the recipient may decide it. */
   private async linksFor(approval: Approval, recipient: string): Promise<DecideLinks | undefined> {
-    if (approval.status !== "pending" || !approval.approvers.includes(recipient)) return undefined;
+    if (approval.status !== "pending" || !isApprover(approval, { email: recipient })) return undefined;
     const signer = await this.o.signer();
     const url = (decision: "approve" | "reject") =>
       decideUrl(this.o.publicUrl, signer.mint(approval, recipient, decision));

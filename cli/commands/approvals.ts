@@ -1,5 +1,6 @@
 // countersign approvals ls | decide | override: the approver's queue and actions over the HTTP API.
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { filterWords } from "../../blocks/view.ts";
 import type { Approval, ApprovalPage } from "../../sdk/types.ts";
 import { ApiClient, connect } from "../client.ts";
 import { explainRefusal } from "../explain.ts";
@@ -126,9 +127,9 @@ async function listApprovals(
   if (opts.output === "json") return printJson(io, items);
   const s = io.style;
   if (items.length === 0) {
-    const filters = [opts.agent && `agent ${opts.agent}`, opts.tool && `tool ${opts.tool}`].filter(Boolean);
+    const filters = filterWords(opts);
     io.out(
-      `No ${opts.status === "all" ? "" : `${opts.status} `}approvals${filters.length ? ` for ${filters.join(", ")}` : ""}.\n`,
+      `No ${opts.status === "all" ? "" : `${opts.status} `}approvals${filters ? ` for ${filters}` : ""}.\n`,
     );
     return;
   }

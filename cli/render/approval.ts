@@ -1,5 +1,6 @@
 // An approval as the terminal shows it: the queue as a table, one approval as sections, a decision as a line.
 
+import { decisionPhrase } from "../../blocks/decision.ts";
 import type { Approval, Decision, SlaState } from "../../sdk/types.ts";
 import type { Style } from "./style.ts";
 import { table } from "./table.ts";
@@ -18,13 +19,9 @@ export function slaBadge(sla: SlaState, s: Style): string {
   return paint(`${b.mark} ${b.words}`);
 }
 
-const PAST: Record<string, string> = { approve: "approved", reject: "rejected" };
-
-/** "approved by ana@example.com 2m ago via cli" (+ "override under sre-oncall", "timeout"). */
+/** "approved by ana@example.com 2m ago via cli" (+ ", override under sre-oncall"; "expired 2m ago …"). */
 export function decisionSummary(d: Decision, now: Date): string {
-  if (d.kind === "timeout") return `expired ${relativeTime(d.decidedAt, now)} (denied: no decision in time)`;
-  const how = d.kind === "override" ? `, override under ${d.grantBy}` : "";
-  return `${PAST[d.decision] ?? d.decision} by ${d.decidedBy} ${relativeTime(d.decidedAt, now)} via ${d.via}${how}`;
+  return decisionPhrase(d, { when: (iso) => relativeTime(iso, now), via: true, override: "comma" });
 }
 
 export function statusWord(a: Approval, s: Style): string {

@@ -80,6 +80,7 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
   };
 }
 
+/** isApprover (entitlement.ts) as a condition on the table, to list what the actor may decide. */
 function mayDecide(actor: Actor): SQL {
   const byEmail = sql`${approvals.approvers} @> ${JSON.stringify([actor.email.toLowerCase()])}::jsonb`;
   const groups = actor.slackGroups ?? [];

@@ -1,6 +1,6 @@
-import type { Approval, Decision } from "../../sdk/types.ts";
 // One sample approval as the renderers receive it (a pending refund for billing-leads), so the Slack,
 // Teams, email and terminal tests start from the same facts and override only what each is about.
+import type { Approval, Decision } from "../../sdk/types.ts";
 
 export function sampleApproval(over: Partial<Approval> = {}): Approval {
   return {

@@ -10,11 +10,11 @@ import {
   overrideNoticeCard,
   queueCard,
   replyCard,
-  USAGE_LINES,
 } from "../../blocks/adaptive.ts";
 import { assertCardBytes, cardBytes, TEAMS_LIMITS } from "../../blocks/limits.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import { parseCommand } from "../../bot/commands/parser.ts";
+import { COMMAND_USAGE } from "../../bot/commands/usage.ts";
 import type { Approval, Decision } from "../../sdk/types.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 import { actionsOf, assertAdaptiveCard, elementsOf } from "../helpers/teams-request.ts";
@@ -54,7 +54,7 @@ describe("Adaptive Card renderers", () => {
       expect(text(c)).toContain(fact);
     }
     expect(elementsOf(c, "Input.Text")).toEqual([
-      expect.objectContaining({ id: "rationale", isRequired: true, label: "Rationale", maxLength: 2000 }),
+      expect.objectContaining({ id: "rationale", isRequired: true, label: "Rationale", maxLength: 3000 }),
     ]);
     expect(c.actions).toEqual([
       {
@@ -181,14 +181,13 @@ describe("Adaptive Card renderers", () => {
     ).toContain("Escalated to team:leads");
     const notice = valid(overrideNoticeCard(facts(decided({ kind: "override", grantBy: "sre-oncall" }))));
     expect(text(notice)).toContain("Override of approval-call-abc123");
-    valid(replyCard({ tone: "error", text: "unknown command" }, true));
+    valid(replyCard({ tone: "error", text: "unknown command" }, COMMAND_USAGE));
     valid(historyCard([facts(decided({}))]));
   });
 
   it("documents every command word the parser takes", () => {
-    const help = text(valid(helpCard()));
-    for (const line of USAGE_LINES.slice(1)) {
-      const words = line.match(/`approvals ([^`]*)`/)![1]!;
+    const help = text(valid(helpCard(COMMAND_USAGE)));
+    for (const { words } of COMMAND_USAGE) {
       const example = words
         .replace("[--agent A] [--tool T]", "")
         .replace("ID", "approval-1")

@@ -12,7 +12,7 @@ import {
 import { CodedError } from "../../../handlers/errors.ts";
 import { listDeliveries } from "../../../outbox/read.ts";
 import type { Approval } from "../../../sdk/types.ts";
-import { waitForApproval } from "../../wait/approval-wait.ts";
+import { waitForApproval } from "../../wait/waits.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
 import { abortOnHangUp, waitQuery } from "../wait.ts";
@@ -30,17 +30,18 @@ const listQuery = z.object({
   cursor: z.string().optional(),
 });
 
-const decideBody = z.object({ decision, rationale: z.string().max(3000).optional(), via });
+// How long a rationale or reason may be is the domain's rule (RATIONALE_MAX), refused there with 400.
+const decideBody = z.object({ decision, rationale: z.string().optional(), via });
 const bulkBody = z.object({
   ids: z.array(z.string()).min(1).max(200),
   decision,
-  rationale: z.string().max(3000).optional(),
+  rationale: z.string().optional(),
   via,
 });
 const overrideBody = z.object({
   decision,
   grantBy: z.string().min(1, "names the Role granting the override"),
-  reason: z.string().max(3000).optional(),
+  reason: z.string().optional(),
   via,
 });
 
@@ -66,15 +67,15 @@ export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
       return approval;
     };
     const approval = wait
-      ? await waitForApproval(
-          ctx.gateway.hub,
-          ctx.deps,
-          request.params.id,
-          wait,
-          abortOnHangUp(reply),
-          principal.kind === "agent" ? principal.subject : undefined,
+      ? await waitForApproval({
+          hub: ctx.gateway.hub,
+          deps: ctx.deps,
+          id: request.params.id,
+          waitSeconds: wait,
+          signal: abortOnHangUp(reply),
+          visibleTo: principal.kind === "agent" ? principal.subject : undefined,
           read,
-        )
+        })
       : await read();
     if (principal.kind === "agent") return approval;
     // Operators and admins also see where the card went and how each copy fared (describe approval).

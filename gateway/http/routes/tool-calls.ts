@@ -7,7 +7,7 @@ import type { ToolCall } from "../../../sdk/types.ts";
 import { submitToolCall } from "../../submit/tool-call.ts";
 import { findCallForWait } from "../../tool-calls/store.ts";
 import { isSettled, presentToolCall } from "../../tool-calls/view.ts";
-import { waitForCall } from "../../wait/call-wait.ts";
+import { waitForCall } from "../../wait/waits.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
 import { abortOnHangUp, waitQuery } from "../wait.ts";
@@ -57,15 +57,15 @@ export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
       return found;
     };
     const found = wait
-      ? await waitForCall(
-          gateway.hub,
-          ctx.deps,
+      ? await waitForCall({
+          hub: gateway.hub,
+          deps: ctx.deps,
           id,
-          wait,
-          abortOnHangUp(reply),
-          principal.kind === "agent" ? principal.subject : undefined,
+          waitSeconds: wait,
+          signal: abortOnHangUp(reply),
+          visibleTo: principal.kind === "agent" ? principal.subject : undefined,
           read,
-        )
+        })
       : await read();
     return presentToolCall(found.call);
   });
