@@ -1,7 +1,7 @@
-// The port every chat or email platform implements to post and refresh approval messages. The outbox
-// hands the dispatcher each job with everything it needs (the approval as it is now, the copies of its
-// card to link to); the dispatcher owns retries, leases and bookkeeping; a notifier only talks to its
-// platform.
+// The port every chat or email platform implements to post and refresh approval messages. A claimed job
+// carries what a notifier needs beyond the approval (the copies of its card to link to, a place to keep
+// progress), and the dispatcher hands it over with the approval as it is now; the outbox and the
+// dispatcher own retries, leases and bookkeeping, so a notifier only talks to its platform.
 import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
 import type { Platform } from "../../outbox/platforms.ts";
 import type { Approval } from "../../sdk/types.ts";

@@ -6,7 +6,7 @@ import type { BulkDecideResult, BulkOutcome, DecisionValue } from "../../sdk/typ
 import type { HandlerDeps } from "../deps.ts";
 import { isCodedError } from "../errors.ts";
 import { decide } from "./decide.ts";
-import { rationaleOf } from "./entitlement.ts";
+import { recordedRationale } from "./entitlement.ts";
 import type { Actor, Via } from "./types.ts";
 
 export interface BulkDecideRequest {
@@ -23,7 +23,7 @@ const CONCURRENCY = 8;
 
 export async function bulkDecide(deps: HandlerDeps, req: BulkDecideRequest): Promise<BulkDecideResult> {
   // One shared rationale: refused once, before any approval is touched.
-  rationaleOf(req.rationale, "rationale");
+  recordedRationale(req.rationale, "rationale");
   const ids = [...new Set(req.ids)];
   const results: BulkResult[] = new Array(ids.length);
   let next = 0;

@@ -5,7 +5,7 @@ import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { lostDecision } from "./already-decided.ts";
-import { assertOpenTo, rationaleOf } from "./entitlement.ts";
+import { assertOpenTo, recordedRationale } from "./entitlement.ts";
 import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { recordDecision } from "./record-decision.ts";
@@ -21,7 +21,7 @@ export interface DecideRequest {
 
 export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<Approval> {
   const { db } = deps.database;
-  const rationale = rationaleOf(req.rationale, "rationale");
+  const rationale = recordedRationale(req.rationale, "rationale");
   const found = await requireApproval(db, req.approvalId);
   assertOpenTo(found, req.actor);
   if (found.approval.rationaleRequired && rationale === "") {

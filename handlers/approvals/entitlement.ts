@@ -50,7 +50,7 @@ export async function openDecision(deps: HandlerDeps, approvalId: string, actor:
  * A rationale (or an override's reason) as it is recorded: trimmed, and never longer than RATIONALE_MAX
  * characters as given (400 bad_request naming the field otherwise, with `field` and `max` in the body).
  */
-export function rationaleOf(given: string | undefined, field: "rationale" | "reason"): string {
+export function recordedRationale(given: string | undefined, field: "rationale" | "reason"): string {
   const text = given ?? "";
   if (text.length > RATIONALE_MAX) {
     throw new CodedError(

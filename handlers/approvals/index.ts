@@ -2,7 +2,7 @@
 export { bulkDecide } from "./bulk-decide.ts";
 export { insertApproval, type NewApproval } from "./create.ts";
 export { decide } from "./decide.ts";
-export { assertApprover, isApprover, openDecision, rationaleOf } from "./entitlement.ts";
+export { isApprover, openDecision } from "./entitlement.ts";
 export { expireApproval, expireDue, SWEEPER_ACTOR } from "./expire.ts";
 export { OVERRIDE_GRANT, override, overrideRole } from "./override.ts";
 export { type ApprovalRow, type DecisionRow, presentApproval, presentDecision } from "./present.ts";

@@ -10,7 +10,7 @@ import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { alreadyDecided, lostDecision } from "./already-decided.ts";
-import { rationaleOf } from "./entitlement.ts";
+import { recordedRationale } from "./entitlement.ts";
 import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { recordDecision } from "./record-decision.ts";
@@ -45,7 +45,7 @@ export function overrideRole(deps: HandlerDeps, roleName: string, actor: Actor):
 export async function override(deps: HandlerDeps, req: OverrideRequest): Promise<Approval> {
   const { db } = deps.database;
   const role = overrideRole(deps, req.grantBy, req.actor);
-  const reason = rationaleOf(req.reason, "reason");
+  const reason = recordedRationale(req.reason, "reason");
   if (reason === "") throw new CodedError("reason_required", "an override needs a reason (--reason)");
   const found = await requireApproval(db, req.approvalId);
   if (found.decision) throw alreadyDecided(req.approvalId, found.decision);
