@@ -7,6 +7,8 @@ import { type Database, openDatabase } from "../db/open.ts";
 import { KeyAuthenticator } from "../gateway/http/auth.ts";
 import { createMetrics } from "../gateway/http/metrics.ts";
 import { buildServer } from "../gateway/http/server.ts";
+import { mcpRoutes } from "../gateway/mcp/routes.ts";
+import { McpSessions, type McpSessionsOptions } from "../gateway/mcp/sessions.ts";
 import { compilePolicies } from "../gateway/policy/engine.ts";
 import { loadResources } from "../gateway/resources/load.ts";
 import { createGateway, type Gateway, type GatewayOptions } from "../gateway/submit/gateway.ts";
@@ -33,6 +35,8 @@ export interface AppOptions {
   deliveryPollMs?: number;
   /** Executor and waiter timings (tests shorten leases and the fallback poll). */
   gateway?: GatewayOptions;
+  /** MCP sessions' timings (tests shorten the progress interval). */
+  mcp?: McpSessionsOptions;
 }
 
 export interface App {
@@ -42,6 +46,7 @@ export interface App {
   dispatcher: DeliveryDispatcher;
   sweeper: Sweeper;
   gateway: Gateway;
+  mcpSessions: McpSessions;
   logger: Logger;
   /** Listens on config.host:port; resolves to the base URL. */
   start(): Promise<string>;
@@ -67,6 +72,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Policies compile once here; every call is then a walk over closures.
   const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
   const server = buildServer({ deps, auth, gateway }, metrics, logger);
+  // Agents' MCP clients: /mcp/SERVER, beside the API on the same server.
+  const mcpSessions = new McpSessions(gateway, logger, options.mcp);
+  mcpRoutes(server, { auth, gateway, sessions: mcpSessions });
 
   // One notifier per platform that is on; deliveries to a platform that is off fail with its reason.
   // Platform modules load only when their platform is on: their SDKs cost tens of MB of memory.
@@ -116,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     dispatcher,
     sweeper,
     gateway,
+    mcpSessions,
     logger,
     async start() {
       if (!config.adminKey) {
@@ -125,6 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       for (const line of config.channelsOff) say(line);
       // Before listening: on PGlite the recovery pass takes every executing call for a dead one.
       await gateway.start();
+      mcpSessions.start();
       const address = await server.listen({ host: config.host, port: config.port });
       await dispatcher.start();
       await slack?.start();
@@ -133,6 +143,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return address;
     },
     async stop() {
+      await mcpSessions.stop();
       await gateway.stop();
       await server.close();
       await slack?.stop();

@@ -1,4 +1,5 @@
 // Where the CLI writes and what it knows of its surroundings; the process in production, buffers in tests.
+import type { Readable, Writable } from "node:stream";
 import { createStyle, type Style, wantsColor } from "./render/style.ts";
 
 export interface Io {
@@ -11,6 +12,8 @@ export interface Io {
   errStyle: Style;
   now(): Date;
   cwd: string;
+  /** The process's own stdin and stdout, for `mcp stdio`, which speaks a protocol on them. */
+  streams?: { stdin: Readable; stdout: Writable };
 }
 
 export function processIo(): Io {
@@ -22,6 +25,7 @@ export function processIo(): Io {
     errStyle: createStyle(wantsColor(process.stderr.isTTY, process.env)),
     now: () => new Date(),
     cwd: process.cwd(),
+    streams: { stdin: process.stdin, stdout: process.stdout },
   };
 }
 

@@ -5,6 +5,7 @@ import { approvalsCommand } from "./commands/approvals.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { describeCommand } from "./commands/describe.ts";
 import { keysCommand } from "./commands/keys.ts";
+import { mcpCommand } from "./commands/mcp.ts";
 import { resourcesCommand } from "./commands/resources.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { examples } from "./commands/shared.ts";
@@ -32,6 +33,7 @@ export function buildProgram(io: Io): Command {
   keysCommand(program, io);
   resourcesCommand(program, io);
   auditCommand(program, io);
+  mcpCommand(program, io);
   return program;
 }
 

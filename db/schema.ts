@@ -37,6 +37,11 @@ export const toolCalls = pgTable(
     /** SHA-256 of the canonical request body, to tell a replay from a reused idempotency key. */
     requestHash: text("request_hash").notNull(),
     idempotencyKey: text("idempotency_key"),
+    /**
+     * Identical calls attach to each other (MCP calls without an idempotency key): the request hash. One
+     * such call per agent and key may wait for approval at a time; repeats find it, or its recent outcome.
+     */
+    repeatKey: text("repeat_key"),
     status: text("status").notNull(),
     /** Why a call is denied or failed: policy, rejected, timeout, no_route, no_policy, … */
     reason: text("reason"),
@@ -54,6 +59,10 @@ export const toolCalls = pgTable(
   (t) => [
     uniqueIndex("tool_calls_idempotency").on(t.agent, t.idempotencyKey),
     index("tool_calls_status").on(t.status),
+    uniqueIndex("tool_calls_one_pending_repeat")
+      .on(t.agent, t.repeatKey)
+      .where(sql`status = 'waiting_for_approval' AND repeat_key IS NOT NULL`),
+    index("tool_calls_repeats").on(t.agent, t.repeatKey, t.createdAt).where(sql`repeat_key IS NOT NULL`),
   ],
 );
 

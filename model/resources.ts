@@ -13,12 +13,49 @@ export const SIDE_EFFECT_LEVELS = [
 ] as const;
 export type SideEffectLevel = (typeof SIDE_EFFECT_LEVELS)[number];
 
+export interface SideEffects {
+  level: SideEffectLevel;
+  idempotent: boolean;
+  requiresApproval: boolean;
+}
+
 export interface ToolResource {
   name: string;
-  type: "rest" | "decision";
+  /** rest: an HTTP call; decision: approval only; mcp: a tool of an McpServer, called through its client. */
+  type: "rest" | "decision" | "mcp";
   endpoint?: { url: string; method: string; headers: Record<string, string>; timeoutMs: number };
-  sideEffects: { level: SideEffectLevel; idempotent: boolean; requiresApproval: boolean };
+  /** For type mcp: which server's tool it is (the Tool is named SERVER.TOOL). */
+  mcp?: McpToolBinding;
+  sideEffects: SideEffects;
   inputSchema?: Record<string, unknown>;
+}
+
+export interface McpToolBinding {
+  server: string;
+  /** The tool's name on its server, as agents call it there. */
+  tool: string;
+  timeoutMs: number;
+  /** Where the side effects came from: the McpServer's spec.tools entry, or the server's annotations. */
+  classifiedBy: "override" | "annotations";
+}
+
+/** An MCP server Countersign fronts at /mcp/NAME (CONTRACT.md section 8). */
+export interface McpServerResource {
+  name: string;
+  transport:
+    | { type: "stdio"; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+    | { type: "http"; url: string; headers: Record<string, string> };
+  /** spec.tools: per upstream tool name, what wins over the server's annotations. */
+  tools: Record<string, McpToolOverride>;
+  /** A tools/call the server has not answered in this long is given up (outcome_unknown unless idempotent). */
+  timeoutMs: number;
+  /** How long a call waits for the server to (re)connect before it is told the server is unavailable. */
+  connectTimeoutMs: number;
+}
+
+export interface McpToolOverride {
+  sideEffects?: SideEffects;
+  timeoutMs?: number;
 }
 
 /** A person who may approve or override: always named by email in the API. */
@@ -107,4 +144,5 @@ export interface ResourceSet {
   teams: Map<string, TeamResource>;
   roles: Map<string, RoleResource>;
   agents: Map<string, AgentResource>;
+  mcpServers: Map<string, McpServerResource>;
 }

@@ -172,6 +172,39 @@ export type ErrorCode =
   | "internal"
   | "unavailable";
 
+/** GET /v1/mcp/servers: an McpServer Countersign fronts at /mcp/NAME, as the answering replica sees it. */
+export interface McpServerView {
+  name: string;
+  /** How it is reached, without secrets: "stdio: node billing-mcp.js", "http: https://mcp.example.com/mcp". */
+  transport: string;
+  status: "connecting" | "connected" | "unavailable" | "stopped";
+  /** Why it is unavailable (or why the last attempt failed while connecting). */
+  error: string | null;
+  /** When the status began. */
+  since: string;
+  /** Connections lost and made again since start-up. */
+  restarts: number;
+  /** The server's own name and version, once connected. */
+  server: { name: string; version: string } | null;
+  /** Its tools as Countersign Tools; the last known list while it is unavailable. */
+  tools: McpToolView[];
+  /** spec.tools entries naming a tool the server does not list. */
+  unknownOverrides: string[];
+}
+
+/** A tool of an McpServer and how it was classified (CONTRACT.md section 8). */
+export interface McpToolView {
+  /** SERVER.TOOL, as policies name it. */
+  name: string;
+  /** As the server names it (and agents call it at /mcp/SERVER). */
+  tool: string;
+  sideEffects: { level: string; idempotent: boolean; requiresApproval: boolean };
+  /** override: the McpServer's spec.tools entry; annotations: the server's hints, read fail-safe. */
+  classifiedBy: "override" | "annotations";
+  /** The server's hints as it gave them. */
+  hints: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean };
+}
+
 /** Every refusal: the code, a message for people, and details (already_decided carries `decision`). */
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; [detail: string]: unknown };

@@ -1,4 +1,4 @@
-// Runs REST tools exactly once. A call is recorded `executing` (with a lease) before its request
+// Runs REST and MCP tools exactly once. A call is recorded `executing` (with a lease) before its request
 // leaves; afterwards only the holder of that attempt may record the outcome (finishCall matches status
 // and attempt number). Approved calls are claimed with a conditional UPDATE, so of every process that
 // hears the approval exactly one sends the request.
@@ -20,7 +20,9 @@ import {
 } from "../tool-calls/store.ts";
 import type { ToolCallRow } from "../tool-calls/view.ts";
 import { type Endpoint, sendToolRequest } from "./http-call.ts";
-import { DIED_MID_CALL, judgeAttempt } from "./outcome.ts";
+import { judgeMcpAttempt } from "./mcp/call.ts";
+import type { McpUpstreams } from "./mcp/upstreams.ts";
+import { DIED_MID_CALL, judgeAttempt, type Verdict } from "./outcome.ts";
 
 export interface ExecutorOptions {
   /** Added to a tool's timeout for the lease: how long a silent process is trusted to be alive. */
@@ -45,6 +47,7 @@ export class Executor {
 
   constructor(
     private readonly deps: HandlerDeps,
+    private readonly upstreams: McpUpstreams,
     private readonly logger: Logger,
     options: ExecutorOptions = {},
   ) {
@@ -79,7 +82,8 @@ export class Executor {
   }
 
   leaseUntil(tool: ToolResource, now: Date): Date {
-    return new Date(now.getTime() + (tool.endpoint?.timeoutMs ?? 0) + this.leaseMarginMs);
+    const timeoutMs = tool.endpoint?.timeoutMs ?? tool.mcp?.timeoutMs ?? 0;
+    return new Date(now.getTime() + timeoutMs + this.leaseMarginMs);
   }
 
   /**
@@ -92,13 +96,8 @@ export class Executor {
     input: unknown,
     mayRetry: (attempt: number) => Promise<boolean>,
   ): Promise<{ outcome: Outcome; attempts: number }> {
-    const endpoint = tool.endpoint as Endpoint;
-    const idempotent = tool.sideEffects.idempotent;
     for (let attempt = 1; ; attempt++) {
-      const sent = await sendToolRequest(endpoint, input, {
-        idempotencyKey: idempotent ? callId : undefined,
-      });
-      const verdict = judgeAttempt(sent, idempotent);
+      const verdict = await this.send(tool, callId, input);
       if (!verdict.retry || attempt >= this.maxAttempts || this.stopped) {
         return { outcome: verdict.outcome, attempts: attempt };
       }
@@ -106,6 +105,17 @@ export class Executor {
       await new Promise((resolve) => setTimeout(resolve, backoff));
       if (!(await mayRetry(attempt))) return { outcome: verdict.outcome, attempts: attempt };
     }
+  }
+
+  /** One request to the tool: an HTTP request, or a tools/call to its McpServer. */
+  private async send(tool: ToolResource, callId: string, input: unknown): Promise<Verdict> {
+    const idempotent = tool.sideEffects.idempotent;
+    if (tool.type === "mcp")
+      return judgeMcpAttempt(await this.upstreams.call(tool, input, callId), idempotent);
+    const sent = await sendToolRequest(tool.endpoint as Endpoint, input, {
+      idempotencyKey: idempotent ? callId : undefined,
+    });
+    return judgeAttempt(sent, idempotent);
   }
 
   /** Runs a call this process holds in `executing` at `row.attempts`, and records the outcome. */
@@ -118,7 +128,10 @@ export class Executor {
       if (renewed) attempt = n + row.attempts;
       return renewed;
     });
-    return finishCall(database.db, row.id, attempt, outcome, clock.now());
+    const done = await finishCall(database.db, row.id, attempt, outcome, clock.now());
+    // The answer as the tool gave it: jsonb keeps the same values but reorders object keys, and the
+    // caller in this request (an MCP client comparing bytes) should get exactly what the tool said.
+    return done && { ...done, result: outcome.result };
   }
 
   /** Once its approval is approved, runs the call, if this process is the one to claim it. */
@@ -129,9 +142,9 @@ export class Executor {
     if (found?.approval.status !== "approved" || !found.decision) return;
     const call = await findCall(database.db, callId);
     if (call?.status !== "waiting_for_approval") return;
+    const tool = await this.findTool(call.tool);
     const now = clock.now();
-    const tool = this.deps.resources().tools.get(call.tool);
-    if (tool?.type === "decision") {
+    if (!("status" in tool) && tool.type === "decision") {
       await settleDecisionCall(
         database.db,
         callId,
@@ -140,13 +153,30 @@ export class Executor {
       );
       return;
     }
-    const claimed = await claimApproved(database.db, callId, tool ? this.leaseUntil(tool, now) : now, now);
+    const runnable = !("status" in tool);
+    const claimed = await claimApproved(
+      database.db,
+      callId,
+      runnable ? this.leaseUntil(tool, now) : now,
+      now,
+    );
     if (!claimed) return;
-    if (!tool?.endpoint) {
-      await finishCall(database.db, callId, claimed.attempts, noLongerDefined(call.tool), clock.now());
+    if (!runnable) {
+      await finishCall(database.db, callId, claimed.attempts, tool, clock.now());
       return;
     }
     await this.runClaimed(claimed, tool);
+  }
+
+  /** The call's Tool (an McpServer's once it is reached), or the outcome to record when there is none. */
+  private async findTool(name: string): Promise<ToolResource | Outcome> {
+    const known = this.deps.resources().tools.get(name);
+    if (known) return known;
+    try {
+      return (await this.upstreams.resolveTool(name)) ?? noLongerDefined(name);
+    } catch (err) {
+      return { status: "failed", result: null, error: (err as Error).message, reason: "unreachable" };
+    }
   }
 
   /**
@@ -168,7 +198,8 @@ export class Executor {
     const now = clock.now();
     for (const stale of await staleExecutions(database.db, allExecutingAreDead ? null : now)) {
       const tool = this.deps.resources().tools.get(stale.tool);
-      if (tool?.endpoint && tool.sideEffects.idempotent && stale.attempts < this.maxAttempts) {
+      const sendable = tool?.endpoint ?? tool?.mcp;
+      if (sendable && tool?.sideEffects.idempotent && stale.attempts < this.maxAttempts) {
         // Safe to send again: take the call over for one more attempt, carrying the same Idempotency-Key.
         if (await nextAttempt(database.db, stale.id, stale.attempts, this.leaseUntil(tool, now), now)) {
           const row = await findCall(database.db, stale.id);

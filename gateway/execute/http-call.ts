@@ -123,7 +123,7 @@ function parseBody(raw: Buffer, contentType: string | undefined): unknown {
  * after the tool acted (the call stuck as executing, then outcome_unknown or sent again), so it is kept
  * with each NUL replaced by U+FFFD.
  */
-function withoutNul(value: unknown): unknown {
+export function withoutNul(value: unknown): unknown {
   if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD");
   if (Array.isArray(value)) return value.map(withoutNul);
   if (typeof value !== "object" || value === null) return value;

@@ -15,6 +15,10 @@ export interface CompiledRule {
   /** Reads only req.tool. */
   toolHolds: Match;
   callHolds: Match;
+  /** The part of callHolds that reads the agent, not the input (what a tools/list can know). */
+  agentHolds: Match;
+  /** Whether any condition reads the input (then some inputs may escape the rule). */
+  readsInput: boolean;
 }
 
 export interface CompiledPolicy {
@@ -35,12 +39,20 @@ function allOf(matches: Match[]): Match {
   };
 }
 
+type When = Pick<CompiledRule, "toolHolds" | "callHolds" | "agentHolds" | "readsInput">;
+
 /** A rule's conditions split into those settled per tool and those checked on every call. */
-function compileWhen(when: Record<string, unknown>): Pick<CompiledRule, "toolHolds" | "callHolds"> {
-  const conditions = Object.entries(when).map(([key, value]) => compileCondition(key, value));
+function compileWhen(when: Record<string, unknown>): When {
+  const conditions = Object.entries(when).map(([key, value]) => ({
+    readsInput: key.startsWith("input."),
+    ...compileCondition(key, value),
+  }));
+  const perCall = conditions.filter((c) => !c.aboutTool);
   return {
     toolHolds: allOf(conditions.filter((c) => c.aboutTool).map((c) => c.holds)),
-    callHolds: allOf(conditions.filter((c) => !c.aboutTool).map((c) => c.holds)),
+    callHolds: allOf(perCall.map((c) => c.holds)),
+    agentHolds: allOf(perCall.filter((c) => !c.readsInput).map((c) => c.holds)),
+    readsInput: perCall.some((c) => c.readsInput),
   };
 }
 
@@ -78,6 +90,8 @@ export function compilePolicy(policy: PolicyResource, resources: ResourceSet): C
       routing: short.routing && resolveRouting(short.routing, resources),
       toolHolds: anyNameMatches(short.requireApproval),
       callHolds: always,
+      agentHolds: always,
+      readsInput: false,
     });
   }
   if (short?.allow.length) {
@@ -87,6 +101,8 @@ export function compilePolicy(policy: PolicyResource, resources: ResourceSet): C
       action: "allow",
       toolHolds: anyNameMatches(short.allow),
       callHolds: always,
+      agentHolds: always,
+      readsInput: false,
     });
   }
   return { name: policy.name, appliesTo: compileAppliesTo(policy.appliesTo), rules, default: short?.default };

@@ -56,7 +56,7 @@ export function fieldFor(key: string): Field | undefined {
         read: (r) => ("type" in r.tool ? r.tool.type : undefined),
         aboutTool: true,
         operators: EQUALITY_OPS,
-        checkValue: oneOf(["rest", "decision"], "a tool type"),
+        checkValue: oneOf(["rest", "decision", "mcp"], "a tool type"),
       };
     case "agent.name":
       return { read: (r) => r.agent.name, aboutTool: false, operators: STRING_OPS, checkValue: aString };

@@ -11,12 +11,15 @@
 //   no_route when no routed require matched.
 // - When no rule matches, toolPolicy.default of the applicable policies decides (deny if any says
 //   deny), before the read-only default.
-import type { ResourceSet } from "../../model/resources.ts";
+import type { AgentResource, ResourceSet, ToolResource } from "../../model/resources.ts";
 import { type CompiledPolicy, type CompiledRule, compilePolicy } from "./compile.ts";
+import { deniesOutright } from "./outright.ts";
 import type { PolicyDecision, PolicyRequest } from "./types.ts";
 
 export interface PolicyEngine {
   evaluate(req: PolicyRequest): PolicyDecision;
+  /** Whether every call of this agent to this tool is denied, whatever its input (tools/list hides it). */
+  deniesOutright(agent: AgentResource, tool: ToolResource): boolean;
 }
 
 export function compilePolicies(resources: ResourceSet): PolicyEngine {
@@ -36,6 +39,7 @@ export function compilePolicies(resources: ResourceSet): PolicyEngine {
       }
       return evaluate(narrowed, req);
     },
+    deniesOutright: (agent, tool) => deniesOutright(policies, agent, tool),
   };
 }
 

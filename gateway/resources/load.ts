@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
+import { mcpServerOf } from "../../model/mcp.ts";
 import type { PolicyResource, ResourceSet, RoutingSpec } from "../../model/resources.ts";
 import type { ParsedDocument } from "./schema/documents.ts";
 import { validateDocument } from "./schema/validate.ts";
@@ -40,6 +41,7 @@ export interface ResourceCounts {
   teams: number;
   roles: number;
   agents: number;
+  mcpServers: number;
 }
 
 /** For `countersign resources validate PATH`. */
@@ -56,6 +58,7 @@ export function validateResourcesPath(
         teams: set.teams.size,
         roles: set.roles.size,
         agents: set.agents.size,
+        mcpServers: set.mcpServers.size,
       },
     };
   } catch (e) {
@@ -149,6 +152,7 @@ function assemble(located: Located[], problems: ResourceProblem[]): ResourceSet 
     teams: new Map(),
     roles: new Map(),
     agents: new Map(),
+    mcpServers: new Map(),
   };
   const firstSeen = new Map<string, Located>();
   const problemAt = (at: Located, path: (string | number)[], reason: string) =>
@@ -179,6 +183,20 @@ function assemble(located: Located[], problems: ResourceProblem[]): ResourceSet 
     if (at.parsed.kind === "Team") set.teams.set(resource.name, at.parsed.resource);
     if (at.parsed.kind === "Role") set.roles.set(resource.name, at.parsed.resource);
     if (at.parsed.kind === "Agent") set.agents.set(resource.name, at.parsed.resource);
+    if (at.parsed.kind === "McpServer") set.mcpServers.set(resource.name, at.parsed.resource);
+  }
+
+  // SERVER.* names belong to the McpServer SERVER: its tools are registered under them once it is reached.
+  for (const at of located) {
+    if (at.parsed.kind !== "Tool") continue;
+    const owner = mcpServerOf(set.mcpServers, at.parsed.resource.name);
+    if (owner) {
+      problemAt(
+        at,
+        ["metadata", "name"],
+        `names starting with ${owner.name}. belong to the tools of McpServer ${owner.name}; set their side effects in its spec.tools instead`,
+      );
+    }
   }
 
   for (const at of located) {

@@ -1,10 +1,11 @@
-// The agents' side, assembled: policy and input checks compiled once, the waiter hub and the executor.
-// The composition root builds one per process and starts and stops it with the server. Every way in for
-// agents (the HTTP routes today) submits through this folder, so each takes the same path to the same
-// records.
+// The agents' side, assembled: policy and input checks compiled once, the waiter hub, the executor and
+// the McpServers' connections. The composition root builds one per process and starts and stops it with
+// the server. Every way in for agents (the HTTP routes, the MCP endpoint) submits through this folder, so
+// each takes the same path to the same records.
 import type { Logger } from "pino";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { Executor, type ExecutorOptions } from "../execute/executor.ts";
+import { McpUpstreams, type McpUpstreamsOptions } from "../execute/mcp/upstreams.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { FinishedCallWriter } from "../tool-calls/finished-calls.ts";
 import { WaiterHub, type WaiterHubOptions } from "../wait/hub.ts";
@@ -16,6 +17,8 @@ export interface Gateway {
   checkInput: InputCheck;
   hub: WaiterHub;
   executor: Executor;
+  /** The McpServers' connections; their tools join the resources as SERVER.TOOL once reached. */
+  upstreams: McpUpstreams;
   /** Stores the allowed calls of idempotent tools, grouping concurrent ones. */
   finishedCalls: FinishedCallWriter;
   start(): Promise<void>;
@@ -25,6 +28,7 @@ export interface Gateway {
 export interface GatewayOptions {
   executor?: ExecutorOptions;
   hub?: WaiterHubOptions;
+  mcp?: McpUpstreamsOptions;
 }
 
 export function createGateway(
@@ -37,21 +41,30 @@ export function createGateway(
     onError: (err) => logger.error({ err }, "waiter fallback poll failed"),
     ...options.hub,
   });
-  const executor = new Executor(deps, logger, options.executor);
+  const upstreams = new McpUpstreams(deps.resources, logger, options.mcp);
+  const executor = new Executor(deps, upstreams, logger, options.executor);
   return {
     deps,
     policy,
-    checkInput: compileInputChecks(deps.resources()),
+    checkInput: compileInputChecks((tool, err) =>
+      logger.warn(
+        { err, tool },
+        "the inputSchema of an MCP tool does not compile; its server checks input alone",
+      ),
+    ),
     hub,
     executor,
+    upstreams,
     finishedCalls: new FinishedCallWriter(deps.database.db),
     async start() {
+      upstreams.start();
       await hub.start();
       await executor.start();
     },
     async stop() {
       hub.stop();
       await executor.stop();
+      await upstreams.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
-// A submitted tool call (POST /v1/tool-calls): idempotency, input check, policy, then one of three paths. Allowed calls run in the
-// request, on a lean path (no audit chain, one row write for an idempotent tool); calls that need a human
-// are stored with their approval in one transaction and answered at once; denials are recorded too.
+// A submitted tool call (POST /v1/tool-calls, an MCP tools/call): idempotency or repeats, input check,
+// policy, then one of three paths. Allowed calls run in the request, on a lean path (no audit chain, one
+// row write for an idempotent tool); calls that need a human are stored with their approval in one
+// transaction and answered at once; denials are recorded too.
 import { createHash } from "node:crypto";
 import { insertApproval } from "../../handlers/approvals/index.ts";
 import { canonicalJson } from "../../handlers/canonical-json.ts";
@@ -9,7 +10,13 @@ import type { ToolResource } from "../../model/resources.ts";
 import type { ToolCall } from "../../sdk/types.ts";
 import type { PolicyDecision } from "../policy/types.ts";
 import { approvalIdFor, newCallId } from "../tool-calls/ids.ts";
-import { findByIdempotencyKey, findCall, insertCall, type NewToolCall } from "../tool-calls/store.ts";
+import {
+  findByIdempotencyKey,
+  findCall,
+  findRepeat,
+  insertCall,
+  type NewToolCall,
+} from "../tool-calls/store.ts";
 import { isSettled, presentToolCall, type ToolCallRow } from "../tool-calls/view.ts";
 import { longPoll, MAX_WAIT_SECONDS } from "../wait/long-poll.ts";
 import type { Gateway } from "./gateway.ts";
@@ -19,7 +26,21 @@ export interface ToolCallRequest {
   tool: string;
   input: Record<string, unknown>;
   idempotencyKey?: string | undefined;
+  /**
+   * Without an idempotency key, an identical call (same agent, tool and input) attaches to one waiting
+   * for approval, or gets the outcome of one decided in the last 15 minutes (CONTRACT.md section 8).
+   */
+  attachRepeats?: boolean;
 }
+
+export interface Submitted {
+  call: ToolCall;
+  /** Set when the call is an earlier identical one: when its approval was decided (null: still pending). */
+  repeatOf?: { decidedAt: Date | null };
+}
+
+/** How long after its decision an identical call still gets the earlier one's outcome. */
+export const REPEAT_WINDOW_MS = 15 * 60_000;
 
 /** A call before its path through policy decided its status. */
 type CallBase = Omit<NewToolCall, "status"> & { createdAt: Date };
@@ -27,21 +48,19 @@ type CallBase = Omit<NewToolCall, "status"> & { createdAt: Date };
 /** Denial codes of the policy engine, as the call's reason (a rule's own deny reads "policy"). */
 const DENY_REASON = { denied: "policy", no_policy: "no_policy", no_route: "no_route" } as const;
 
-export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<ToolCall> {
+export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<Submitted> {
   const { db } = g.deps.database;
   const requestHash = hashRequest(req);
   if (req.idempotencyKey !== undefined) {
     const first = await findByIdempotencyKey(db, req.agent, req.idempotencyKey);
-    if (first) return replay(g, req, first, requestHash);
+    if (first) return { call: await replay(g, req, first, requestHash) };
+  } else if (req.attachRepeats) {
+    const earlier = await findRepeat(db, req.agent, requestHash, repeatWindowStart(g));
+    if (earlier) return attached(earlier);
   }
-  const resources = g.deps.resources();
-  const tool = resources.tools.get(req.tool);
-  if (!tool) {
-    const known = [...resources.tools.keys()].slice(0, 20).join(", ");
-    throw new CodedError("unknown_tool", `no tool named ${req.tool} (known tools: ${known || "none"})`);
-  }
-  g.checkInput(tool.name, req.input);
-  const agent = resources.agents.get(req.agent) ?? { name: req.agent, labels: {} };
+  const tool = await findTool(g, req.tool);
+  g.checkInput(tool, req.input);
+  const agent = g.deps.resources().agents.get(req.agent) ?? { name: req.agent, labels: {} };
   const verdict = g.policy.evaluate({ agent, tool, input: req.input });
   const now = g.deps.clock.now();
   const base: CallBase = {
@@ -58,17 +77,36 @@ export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<
   };
   switch (verdict.outcome) {
     case "deny":
-      return store(g, req, requestHash, {
-        ...base,
-        status: "denied",
-        reason: DENY_REASON[verdict.code],
-        error: verdict.reason,
-      });
+      return {
+        call: await store(g, req, requestHash, {
+          ...base,
+          status: "denied",
+          reason: DENY_REASON[verdict.code],
+          error: verdict.reason,
+        }),
+      };
     case "require_approval":
       return waitForHuman(g, req, requestHash, base, tool, verdict);
     case "allow":
-      return runAllowed(g, req, requestHash, base, tool);
+      return { call: await runAllowed(g, req, requestHash, base, tool) };
   }
+}
+
+/** A Tool of the resources, or of an McpServer once that server is reached; unknown_tool otherwise. */
+async function findTool(g: Gateway, name: string): Promise<ToolResource> {
+  const resources = g.deps.resources();
+  const tool = resources.tools.get(name) ?? (await g.upstreams.resolveTool(name));
+  if (tool) return tool;
+  const known = [...resources.tools.keys()].slice(0, 20).join(", ");
+  throw new CodedError("unknown_tool", `no tool named ${name} (known tools: ${known || "none"})`);
+}
+
+function repeatWindowStart(g: Gateway): Date {
+  return new Date(g.deps.clock.now().getTime() - REPEAT_WINDOW_MS);
+}
+
+function attached(earlier: { call: ToolCallRow; decidedAt: Date | null }): Submitted {
+  return { call: presentToolCall(earlier.call), repeatOf: { decidedAt: earlier.decidedAt } };
 }
 
 async function runAllowed(
@@ -78,7 +116,7 @@ async function runAllowed(
   base: CallBase,
   tool: ToolResource,
 ): Promise<ToolCall> {
-  if (tool.type === "decision" || !tool.endpoint) {
+  if (tool.type === "decision") {
     // Policy allowed it outright: the agent may act, and no person decided anything.
     return store(g, req, requestHash, {
       ...base,
@@ -113,9 +151,10 @@ async function waitForHuman(
   base: CallBase,
   tool: ToolResource,
   verdict: Extract<PolicyDecision, { outcome: "require_approval" }>,
-): Promise<ToolCall> {
+): Promise<Submitted> {
   const approvalId = approvalIdFor(base.id);
-  const row = fullRow({ ...base, status: "waiting_for_approval", approvalId });
+  const repeatKey = req.attachRepeats && req.idempotencyKey === undefined ? requestHash : null;
+  const row = fullRow({ ...base, status: "waiting_for_approval", approvalId, repeatKey });
   const inserted = await g.deps.database.db.transaction(async (tx) => {
     if (!(await insertCall(tx, row))) return false;
     await insertApproval(
@@ -137,7 +176,13 @@ async function waitForHuman(
     );
     return true;
   });
-  return inserted ? presentToolCall(row) : replayWinner(g, req, requestHash);
+  if (inserted) return { call: presentToolCall(row) };
+  if (repeatKey === null) return { call: await replayWinner(g, req, requestHash) };
+  // An identical call got its approval in first: this one attaches to it.
+  const winner = await findRepeat(g.deps.database.db, req.agent, repeatKey, repeatWindowStart(g));
+  if (!winner)
+    throw new Error(`call ${row.id} lost the race for repeat key ${repeatKey} but no call holds it`);
+  return attached(winner);
 }
 
 async function store(
@@ -204,6 +249,7 @@ function fullRow(call: NewToolCall): ToolCallRow {
     attempts: 0,
     leaseUntil: null,
     idempotencyKey: null,
+    repeatKey: null,
     ...call,
     createdAt: call.createdAt as Date,
     updatedAt: call.updatedAt as Date,

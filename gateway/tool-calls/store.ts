@@ -1,6 +1,6 @@
 // The race-safe SQL of tool calls. Every change is a conditional UPDATE on the status it expects, and
 // carries its NOTIFY in the same statement, so waiters hear of exactly the changes that committed.
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, or, sql } from "drizzle-orm";
 import { type Queryable, queryRows } from "../../db/open.ts";
 import { approvals, toolCalls } from "../../db/schema.ts";
 import { TOOL_CALL_CHANGED } from "./channel.ts";
@@ -19,17 +19,23 @@ export interface Outcome {
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const json = (v: unknown) => sql`${v === undefined ? null : JSON.stringify(v)}::jsonb`;
 
-/** Inserts the call; false when its idempotency key is already taken by this agent (the race's loser). */
+/**
+ * Inserts the call; false when it lost a race: its idempotency key is already taken by this agent, or an
+ * identical call (its repeat key) already waits for approval.
+ */
 export async function insertCall(q: Queryable, call: NewToolCall): Promise<boolean> {
-  if (call.idempotencyKey == null) {
+  if (call.idempotencyKey == null && call.repeatKey == null) {
     await q.insert(toolCalls).values(call);
     return true;
   }
-  const inserted = await q
-    .insert(toolCalls)
-    .values(call)
-    .onConflictDoNothing({ target: [toolCalls.agent, toolCalls.idempotencyKey] })
-    .returning({ id: toolCalls.id });
+  const insert = q.insert(toolCalls).values(call);
+  const inserted = await (call.idempotencyKey != null
+    ? insert.onConflictDoNothing({ target: [toolCalls.agent, toolCalls.idempotencyKey] })
+    : insert.onConflictDoNothing({
+        target: [toolCalls.agent, toolCalls.repeatKey],
+        where: sql`status = 'waiting_for_approval' AND repeat_key IS NOT NULL`,
+      })
+  ).returning({ id: toolCalls.id });
   return inserted.length > 0;
 }
 
@@ -101,6 +107,32 @@ export async function findByIdempotencyKey(
     .select()
     .from(toolCalls)
     .where(and(eq(toolCalls.agent, agent), eq(toolCalls.idempotencyKey, key)))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * The call an identical one attaches to: the agent's latest call with this repeat key that still waits
+ * for its approval, or whose approval was decided at or after `decidedSince`.
+ */
+export async function findRepeat(
+  q: Queryable,
+  agent: string,
+  repeatKey: string,
+  decidedSince: Date,
+): Promise<{ call: ToolCallRow; decidedAt: Date | null } | null> {
+  const [row] = await q
+    .select({ call: toolCalls, decidedAt: approvals.decidedAt })
+    .from(toolCalls)
+    .innerJoin(approvals, eq(approvals.id, toolCalls.approvalId))
+    .where(
+      and(
+        eq(toolCalls.agent, agent),
+        eq(toolCalls.repeatKey, repeatKey),
+        or(eq(toolCalls.status, "waiting_for_approval"), gte(approvals.decidedAt, decidedSince)),
+      ),
+    )
+    .orderBy(desc(toolCalls.createdAt))
     .limit(1);
   return row ?? null;
 }
@@ -231,6 +263,7 @@ interface RawRow {
   input: unknown;
   request_hash: string;
   idempotency_key: string | null;
+  repeat_key: string | null;
   status: string;
   reason: string | null;
   policy: string | null;
@@ -252,6 +285,7 @@ function fromRaw(r: RawRow): ToolCallRow {
     input: r.input,
     requestHash: r.request_hash,
     idempotencyKey: r.idempotency_key,
+    repeatKey: r.repeat_key,
     status: r.status,
     reason: r.reason,
     policy: r.policy,

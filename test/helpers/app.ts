@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type App, createApp } from "../../bot/app.ts";
+import { type App, type AppOptions, createApp } from "../../bot/app.ts";
 import { loadConfig } from "../../bot/config.ts";
 import { createLogger } from "../../bot/logger.ts";
 import { createKey } from "../../gateway/keys.ts";
@@ -40,6 +40,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   clock?: Clock;
   database?: TestDatabase;
+  /** More options for the composition root (MCP timings, executor leases). */
+  app?: Pick<AppOptions, "gateway" | "mcp">;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -67,6 +69,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     resources: loadResources(resourcesDir),
     logger: createLogger(config.logLevel),
     say: () => {},
+    ...opts.app,
   });
   const url = await app.start();
 

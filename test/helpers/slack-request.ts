@@ -3,7 +3,7 @@
 // `v0:timestamp:body` in X-Slack-Signature beside X-Slack-Request-Timestamp.
 import { createHmac, randomBytes } from "node:crypto";
 import type { Clock } from "../../handlers/clock.ts";
-import { startTestApp, type TestApp } from "./app.ts";
+import { startTestApp, type TestApp, type TestAppOptions } from "./app.ts";
 import { type Body, FakeSlack } from "./fake-slack.ts";
 import { readReply } from "./read-reply.ts";
 import { API_VERSION, decisionToolYaml, prodAgentYaml, resourcesYaml } from "./resource-yaml.ts";
@@ -228,11 +228,14 @@ export interface SlackWorld {
   close(): Promise<void>;
 }
 
-export async function startSlackWorld(opts: { yaml?: string; clock?: Clock } = {}): Promise<SlackWorld> {
+export async function startSlackWorld(
+  opts: { yaml?: string; clock?: Clock; app?: TestAppOptions["app"] } = {},
+): Promise<SlackWorld> {
   const fake = await FakeSlack.start();
   const t = await startTestApp({
     onlyYaml: opts.yaml ?? SLACK_TEST_YAML,
     clock: opts.clock,
+    app: opts.app,
     env: { SLACK_BOT_TOKEN: "xoxb-test", SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url },
   });
   const slack = new SlackSender(t.url, SIGNING_SECRET, fake.responseUrl());

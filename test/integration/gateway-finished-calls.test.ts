@@ -16,6 +16,7 @@ function finishedCall(id: string, result: unknown): ToolCallRow {
     input: { ticket: id },
     requestHash: "0".repeat(64),
     idempotencyKey: null,
+    repeatKey: null,
     status: "succeeded",
     reason: null,
     policy: null,

@@ -41,7 +41,8 @@ export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
   app.post("/v1/tool-calls", async (request, reply) => {
     const principal = await ctx.auth.require(request, "agent");
     const body = parseWith(callBody, request.body);
-    return answer(reply, await submitToolCall(gateway, { agent: principal.subject, ...body }));
+    const { call } = await submitToolCall(gateway, { agent: principal.subject, ...body });
+    return answer(reply, call);
   });
 
   app.get<{ Params: { id: string } }>("/v1/tool-calls/:id", async (request, reply) => {

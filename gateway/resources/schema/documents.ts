@@ -3,18 +3,20 @@
 import { z } from "zod";
 import type {
   AgentResource,
+  McpServerResource,
   PolicyResource,
   RoleResource,
   TeamResource,
   ToolResource,
 } from "../../../model/resources.ts";
 import { expecting, labels, name } from "./fields.ts";
+import { mcpServerName, mcpServerSpec } from "./mcp-server.ts";
 import { roleSpec, teamSpec } from "./people.ts";
 import { policySpec } from "./policy.ts";
 import { toolSpec } from "./tool.ts";
 
 export const API_VERSIONS = ["countersign.dev/v1alpha1", "joch.dev/v1alpha1"] as const;
-export const KINDS = ["Tool", "Policy", "Team", "Role", "Agent"] as const;
+export const KINDS = ["Tool", "Policy", "Team", "Role", "Agent", "McpServer"] as const;
 export type Kind = (typeof KINDS)[number];
 export const API_VERSION_REASON = `expected ${API_VERSIONS.join(" or ")}`;
 
@@ -23,7 +25,8 @@ export type ParsedDocument =
   | { kind: "Policy"; resource: PolicyResource }
   | { kind: "Team"; resource: TeamResource }
   | { kind: "Role"; resource: RoleResource }
-  | { kind: "Agent"; resource: AgentResource };
+  | { kind: "Agent"; resource: AgentResource }
+  | { kind: "McpServer"; resource: McpServerResource };
 
 const metadata = z.strictObject({
   name,
@@ -32,11 +35,11 @@ const metadata = z.strictObject({
   description: z.string().optional(),
 });
 
-function documentOf<K extends Kind, S extends z.ZodType>(kind: K, spec: S) {
+function documentOf<K extends Kind, S extends z.ZodType>(kind: K, spec: S, meta = metadata) {
   return z.strictObject({
     apiVersion: z.enum(API_VERSIONS, { error: expecting(API_VERSION_REASON) }),
     kind: z.literal(kind),
-    metadata,
+    metadata: meta,
     spec,
   });
 }
@@ -84,6 +87,35 @@ export const documents = {
   ),
   Role: documentOf("Role", roleSpec).transform(
     ({ metadata: m, spec }): ParsedDocument => ({ kind: "Role", resource: { name: m.name, ...spec } }),
+  ),
+  McpServer: documentOf("McpServer", mcpServerSpec, metadata.extend({ name: mcpServerName })).transform(
+    ({ metadata: m, spec }): ParsedDocument => ({
+      kind: "McpServer",
+      resource: {
+        name: m.name,
+        transport:
+          spec.transport.type === "stdio"
+            ? {
+                type: "stdio",
+                command: spec.transport.command,
+                args: spec.transport.args,
+                env: spec.transport.env,
+                ...(spec.transport.cwd !== undefined && { cwd: spec.transport.cwd }),
+              }
+            : spec.transport,
+        tools: Object.fromEntries(
+          Object.entries(spec.tools).map(([tool, o]) => [
+            tool,
+            {
+              ...(o.sideEffects && { sideEffects: o.sideEffects }),
+              ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),
+            },
+          ]),
+        ),
+        timeoutMs: spec.timeoutMs,
+        connectTimeoutMs: spec.connectTimeoutMs,
+      },
+    }),
   ),
   // An Agent is its metadata; spec is optional and has no fields yet.
   Agent: documentOf("Agent", z.strictObject({}).optional()).transform(

@@ -10,9 +10,25 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
+/** A Tool's side-effect facts; also what an McpServer's spec.tools entry may set for one of its tools. */
+export const sideEffects = z.strictObject({
+  level: z.enum(SIDE_EFFECT_LEVELS, {
+    error: expecting(`expected one of ${SIDE_EFFECT_LEVELS.join(", ")}`),
+  }),
+  idempotent: z.boolean({ error: expecting("expected true or false") }).default(false),
+  requiresApproval: z.boolean({ error: expecting("expected true or false") }).default(false),
+});
+
+export const timeoutMs = z
+  .int({ error: expecting("expected a positive whole number of milliseconds") })
+  .positive({ error: "expected a positive whole number of milliseconds" });
+
 export const toolSpec = z
   .strictObject({
-    type: z.enum(["rest", "decision"], { error: expecting("expected rest or decision") }),
+    type: z.enum(["rest", "decision"], {
+      // Tools of type mcp are not written out: each McpServer's tools become Tools when it is reached.
+      error: expecting("expected rest or decision (mcp tools come from an McpServer document)"),
+    }),
     endpoint: z
       .strictObject({
         url: z.url({ protocol: /^https?$/, error: expecting("expected an http(s) URL") }),
@@ -23,19 +39,10 @@ export const toolSpec = z
         headers: z
           .record(z.string(), z.string({ error: expecting("expected a string header value") }))
           .default({}),
-        timeoutMs: z
-          .int({ error: expecting("expected a positive whole number of milliseconds") })
-          .positive()
-          .default(10_000),
+        timeoutMs: timeoutMs.default(10_000),
       })
       .optional(),
-    sideEffects: z.strictObject({
-      level: z.enum(SIDE_EFFECT_LEVELS, {
-        error: expecting(`expected one of ${SIDE_EFFECT_LEVELS.join(", ")}`),
-      }),
-      idempotent: z.boolean({ error: expecting("expected true or false") }).default(false),
-      requiresApproval: z.boolean({ error: expecting("expected true or false") }).default(false),
-    }),
+    sideEffects,
     inputSchema: z
       .record(z.string(), z.unknown(), { error: expecting("expected a JSON Schema object") })
       .superRefine((schema, ctx) => {

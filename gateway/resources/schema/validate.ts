@@ -1,4 +1,4 @@
-// Checks one YAML document against the schemas of the five kinds and turns it into the normalised types
+// Checks one YAML document against the schemas of every kind and turns it into the normalised types
 // in types.ts. Objects are strict so that a typo (`timeoutMinuts`) is an error rather than a silently
 // ignored key. validateDocument() reports every problem of one document as {path, reason}; the loader
 // adds file, document index and line. Cross-document checks (duplicates, team references) are the loader's.

@@ -1,0 +1,255 @@
+// One McpServer's connection, kept up: started at start-up, restarted with backoff when it is lost (a
+// stdio server that exits, an HTTP server that forgets the session or stops answering), its tool list
+// kept current (tools/list, refreshed on notifications/tools/list_changed). Callers wait up to the
+// server's connectTimeoutMs for it; past that they are told plainly that it is unavailable and why.
+import { EventEmitter } from "node:events";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  LoggingMessageNotificationSchema,
+  type Notification,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  type ServerCapabilities,
+  type Tool,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { Logger } from "pino";
+import type { McpServerResource } from "../../../model/resources.ts";
+import { openTransport } from "./transport.ts";
+
+export type UpstreamStatus =
+  | { status: "connecting"; since: Date; lastError: string | null }
+  | { status: "connected"; since: Date }
+  | { status: "unavailable"; since: Date; error: string; retryAt: Date }
+  | { status: "stopped"; since: Date };
+
+export interface UpstreamOptions {
+  logger: Logger;
+  /** First pause before reconnecting; doubles per failure up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** The server's tools changed (first listing included). */
+  onTools: (tools: Tool[]) => void;
+  /** A notification the agents' sessions may need (list changes, resource updates, log messages). */
+  onNotification: (notification: Notification) => void;
+}
+
+/** A connection that stayed up this long was healthy: the next failure starts the backoff afresh. */
+const HEALTHY_MS = 10_000;
+
+export class UpstreamUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UpstreamUnavailable";
+  }
+}
+
+export class Upstream {
+  private client: Client | undefined;
+  private state: UpstreamStatus = { status: "connecting", since: new Date(), lastError: null };
+  private readonly events = new EventEmitter();
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private stopped = false;
+  /** Connections lost and made again since start-up. */
+  restarts = 0;
+  tools: Tool[] = [];
+  capabilities: ServerCapabilities = {};
+  serverInfo: { name: string; version: string } | null = null;
+  instructions: string | undefined;
+
+  constructor(
+    readonly resource: McpServerResource,
+    private readonly opts: UpstreamOptions,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  get status(): UpstreamStatus {
+    return this.state;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.state = { status: "stopped", since: new Date() };
+    const client = this.client;
+    this.client = undefined;
+    this.events.emit("change");
+    return client?.close().catch(() => {}) ?? Promise.resolve();
+  }
+
+  /** The connected client, waiting up to the server's connectTimeoutMs; UpstreamUnavailable past it. */
+  async connected(timeoutMs = this.resource.connectTimeoutMs): Promise<Client> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.client && this.state.status === "connected") return this.client;
+      if (this.stopped) throw new UpstreamUnavailable(`MCP server ${this.name} is stopped`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new UpstreamUnavailable(this.describeDown());
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.events.off("change", done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.events.on("change", done);
+      });
+    }
+  }
+
+  /** The connection broke under a caller (a closed stream, a forgotten session): make a new one. */
+  lost(client: Client, why: string): void {
+    if (client !== this.client) return;
+    this.client = undefined;
+    const lasted = Date.now() - this.state.since.getTime();
+    if (this.state.status === "connected" && lasted >= HEALTHY_MS) this.failures = 0;
+    this.opts.logger.warn({ mcpServer: this.name, why }, "MCP server connection lost; reconnecting");
+    this.restarts++;
+    void client.close().catch(() => {});
+    this.retryLater(why);
+  }
+
+  private get name(): string {
+    return this.resource.name;
+  }
+
+  private describeDown(): string {
+    const s = this.state;
+    if (s.status === "unavailable") {
+      const retry = Math.max(0, Math.ceil((s.retryAt.getTime() - Date.now()) / 1000));
+      return `MCP server ${this.name} is unavailable: ${s.error} (since ${s.since.toISOString()}; next attempt in ${retry} s)`;
+    }
+    const last = s.status === "connecting" && s.lastError ? ` (last error: ${s.lastError})` : "";
+    return `MCP server ${this.name} did not connect within ${this.resource.connectTimeoutMs} ms${last}`;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const lastError = this.state.status === "unavailable" ? this.state.error : null;
+    this.setState({ status: "connecting", since: new Date(), lastError });
+    const client = new Client({ name: "countersign", version: "1" }, { capabilities: {} });
+    let transport: Transport;
+    let lastWords: () => string;
+    try {
+      ({ transport, lastWords } = openTransport(this.resource, this.opts.logger));
+    } catch (err) {
+      return this.retryLater((err as Error).message);
+    }
+    this.listen(client);
+    try {
+      await withTimeout(client.connect(transport), this.resource.connectTimeoutMs, "initialize");
+      this.capabilities = client.getServerCapabilities() ?? {};
+      this.serverInfo = client.getServerVersion() ?? null;
+      this.instructions = client.getInstructions();
+      this.tools = await listAllTools(client, this.resource.connectTimeoutMs);
+    } catch (err) {
+      void client.close().catch(() => {});
+      return this.retryLater(withLastWords((err as Error).message, lastWords()));
+    }
+    if (this.stopped) {
+      void client.close().catch(() => {});
+      return;
+    }
+    // A stdio server that exits, or a transport that closes, ends this connection.
+    client.onclose = () => this.lost(client, withLastWords("the connection closed", lastWords()));
+    this.client = client;
+    this.setState({ status: "connected", since: new Date() });
+    this.opts.logger.info(
+      { mcpServer: this.name, tools: this.tools.length, server: this.serverInfo },
+      "MCP server connected",
+    );
+    this.opts.onTools(this.tools);
+  }
+
+  private listen(client: Client) {
+    client.onerror = (err) =>
+      this.opts.logger.debug({ err, mcpServer: this.name }, "MCP server transport error");
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      void this.refreshTools(client);
+    });
+    for (const schema of [
+      ResourceListChangedNotificationSchema,
+      ResourceUpdatedNotificationSchema,
+      PromptListChangedNotificationSchema,
+      LoggingMessageNotificationSchema,
+    ]) {
+      client.setNotificationHandler(schema, (notification) => this.opts.onNotification(notification));
+    }
+  }
+
+  /** Lists the tools again (notifications/tools/list_changed); a burst of notifications lists once. */
+  private refreshTools(client: Client): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const tools = await listAllTools(client, this.resource.connectTimeoutMs);
+        if (client !== this.client) return;
+        this.tools = tools;
+        this.opts.onTools(tools);
+        this.opts.onNotification({ method: "notifications/tools/list_changed" });
+      } catch (err) {
+        this.opts.logger.warn(
+          { err, mcpServer: this.name },
+          "MCP server tools/list failed after list_changed",
+        );
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private retryLater(error: string): void {
+    if (this.stopped) return;
+    const base = this.opts.backoffMs ?? 250;
+    const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** this.failures);
+    this.failures++;
+    this.setState({ status: "unavailable", since: new Date(), error, retryAt: new Date(Date.now() + delay) });
+    this.opts.logger.warn({ mcpServer: this.name, error, retryInMs: delay }, "MCP server unavailable");
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref();
+  }
+
+  private setState(state: UpstreamStatus) {
+    this.state = state;
+    this.events.emit("change");
+  }
+}
+
+/** Every page of tools/list. */
+async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> {
+  if (!client.getServerCapabilities()?.tools) return [];
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : {}, { timeout: timeoutMs });
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
+}
+
+function withLastWords(error: string, lastWords: string): string {
+  return lastWords ? `${error}; its stderr ended with: ${lastWords}` : error;
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer to ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
