@@ -107,7 +107,11 @@ async function hold(g: Gateway, caller: Caller, first: ToolCall, extra: Extra, o
   };
   await tell();
   while (!isSettled(call.status)) {
-    if (signal.aborted) return null;
+    if (signal.aborted) {
+      // Cancelled: the SDK sends no answer, so end the request's stream rather than leave it open.
+      caller.release(extra.requestId);
+      return null;
+    }
     const { db } = g.deps.database;
     const found = await waitForCall({
       hub: g.hub,

@@ -10,4 +10,6 @@ export interface Caller {
   server: string;
   /** Aborts when the HTTP request carrying this JSON-RPC request is closed by the client. */
   hangUp(requestId: string | number): AbortSignal | undefined;
+  /** Closes the response stream of a request nobody waits for any more (cancelled: no answer follows). */
+  release(requestId: string | number): void;
 }

@@ -97,6 +97,7 @@ export class McpSessions {
       hangUps: new Map(),
       subscriptions: new Set(),
       hangUp: (requestId) => session.hangUps.get(requestId)?.signal,
+      release: (requestId) => transport.closeSSEStream(requestId),
     };
     session.mcp = sessionServer(
       this.g,

@@ -40,12 +40,14 @@ export function upstreamFiles(): UpstreamFiles {
   };
 }
 
-/** How many times the billing fixture ran `tool`. */
-export function upstreamCount(files: UpstreamFiles, tool: string): number {
+/** How many times the billing fixture ran `tool` (for the ticket or account given, if one is). */
+export function upstreamCount(files: UpstreamFiles, tool: string, about?: string): number {
   if (!existsSync(files.counts)) return 0;
   return readFileSync(files.counts, "utf8")
     .split("\n")
-    .filter((line) => line && JSON.parse(line).tool === tool).length;
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { tool: string; args: Record<string, unknown> })
+    .filter((c) => c.tool === tool && (about === undefined || Object.values(c.args).includes(about))).length;
 }
 
 export function mcpYaml(files: UpstreamFiles): string {

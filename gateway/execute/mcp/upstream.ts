@@ -6,7 +6,9 @@ import { EventEmitter } from "node:events";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
+  ErrorCode,
   LoggingMessageNotificationSchema,
+  McpError,
   type Notification,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
@@ -124,12 +126,13 @@ export class Upstream {
 
   private describeDown(): string {
     const s = this.state;
+    const down = `MCP server ${this.name} is unavailable`;
     if (s.status === "unavailable") {
       const retry = Math.max(0, Math.ceil((s.retryAt.getTime() - Date.now()) / 1000));
-      return `MCP server ${this.name} is unavailable: ${s.error} (since ${s.since.toISOString()}; next attempt in ${retry} s)`;
+      return `${down}: ${s.error} (since ${s.since.toISOString()}; next attempt in ${retry} s)`;
     }
-    const last = s.status === "connecting" && s.lastError ? ` (last error: ${s.lastError})` : "";
-    return `MCP server ${this.name} did not connect within ${this.resource.connectTimeoutMs} ms${last}`;
+    if (s.status === "connecting" && s.lastError) return `${down}: ${s.lastError} (reconnecting)`;
+    return `${down}: it did not connect within ${this.resource.connectTimeoutMs} ms`;
   }
 
   private async connect(): Promise<void> {
@@ -153,14 +156,14 @@ export class Upstream {
       this.tools = await listAllTools(client, this.resource.connectTimeoutMs);
     } catch (err) {
       void client.close().catch(() => {});
-      return this.retryLater(withLastWords((err as Error).message, lastWords()));
+      return this.retryLater(withLastWords(startFailure(err, this.resource), lastWords()));
     }
     if (this.stopped) {
       void client.close().catch(() => {});
       return;
     }
     // A stdio server that exits, or a transport that closes, ends this connection.
-    client.onclose = () => this.lost(client, withLastWords("the connection closed", lastWords()));
+    client.onclose = () => this.lost(client, withLastWords(closedWhy(this.resource), lastWords()));
     this.client = client;
     this.setState({ status: "connected", since: new Date() });
     this.opts.logger.info(
@@ -236,6 +239,21 @@ async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> 
     cursor = page.nextCursor;
   } while (cursor);
   return tools;
+}
+
+/** Why a connection could not be made, in a person's words. */
+function startFailure(err: unknown, resource: McpServerResource): string {
+  if (err instanceof McpError && err.code === ErrorCode.ConnectionClosed)
+    return `${closedWhy(resource)} during start-up`;
+  const e = err as { message?: string; code?: string };
+  if (e.code === "ENOENT" && resource.transport.type === "stdio") {
+    return `cannot start ${resource.transport.command}: no such command`;
+  }
+  return e.message ?? String(err);
+}
+
+function closedWhy(resource: McpServerResource): string {
+  return resource.transport.type === "stdio" ? "the server process exited" : "the connection closed";
 }
 
 function withLastWords(error: string, lastWords: string): string {
