@@ -1,9 +1,10 @@
 // The MCP gateway as a desktop client configured with a command sees it: the official SDK Client over
 // stdio to `countersign mcp stdio SERVER`, which bridges to /mcp/SERVER with COUNTERSIGN_KEY (the shared
 // cases in test/helpers/mcp-cases.ts), and how the bridge reports a key the server refuses.
+
+import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { backend } from "../helpers/db.ts";
 import { mcpCases } from "../helpers/mcp-cases.ts";
