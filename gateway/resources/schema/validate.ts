@@ -53,6 +53,10 @@ function flattenIssues(
 ): SchemaProblem[] {
   return issues.flatMap((issue): SchemaProblem[] => {
     const path = [...prefix, ...(issue.path as (string | number)[])];
+    if (issue.code === "invalid_key") {
+      // A record's key that its key schema refused: that schema's own words.
+      return [{ path, reason: issue.issues[0]?.message ?? issue.message }];
+    }
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ path: [...path, key], reason: "unknown field" }));
     }
