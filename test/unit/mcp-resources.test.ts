@@ -9,6 +9,9 @@ import type { AgentResource, McpServerResource } from "../../model/resources.ts"
 
 const V1 = "apiVersion: countersign.dev/v1alpha1";
 
+/** A variable reference as the YAML writes it: ${NAME}. */
+const ref = (name: string) => ["$", "{", name, "}"].join("");
+
 const load = (text: string) => parseResourceFiles([{ file: "mcp.yaml", text }]);
 
 function problemsOf(text: string): ResourceProblem[] {
@@ -47,7 +50,7 @@ spec:
         type: "stdio",
         command: "node",
         args: ["billing-mcp.js"],
-        env: { TOKEN: "${BILLING_TOKEN}" },
+        env: { TOKEN: ref("BILLING_TOKEN") },
       },
       tools: {
         issue_refund: { sideEffects: { level: "financial", idempotent: false, requiresApproval: true } },
@@ -60,7 +63,7 @@ spec:
       transport: {
         type: "http",
         url: "https://mcp.example.com/mcp",
-        headers: { Authorization: "Bearer ${DOCS_TOKEN}" },
+        headers: { Authorization: `Bearer ${ref("DOCS_TOKEN")}` },
       },
       tools: {},
       connectTimeoutMs: 2500,
@@ -134,6 +137,19 @@ spec:
         line: 12,
       }),
     ]);
+  });
+});
+
+describe("the connection's settings", () => {
+  it("fills each variable reference from Countersign's environment, and names a variable that is not set", async () => {
+    const { openTransport } = await import("../../gateway/execute/mcp/transport.ts");
+    const { createLogger } = await import("../../bot/logger.ts");
+    const server = load(BILLING).mcpServers.get("billing")!;
+    const logger = createLogger("error");
+    expect(() => openTransport(server, logger, { BILLING_TOKEN: "t0k3n" })).not.toThrow();
+    expect(() => openTransport(server, logger, {})).toThrow(
+      `spec.transport.env.TOKEN refers to ${ref("BILLING_TOKEN")}, which is not set`,
+    );
   });
 });
 
