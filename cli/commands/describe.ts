@@ -1,6 +1,6 @@
 // countersign describe approval ID: the whole record, with deliveries and (for an admin key) the audit trail.
 import type { Command } from "commander";
-import type { Approval, AuditPage, ToolCall } from "../../sdk/types.ts";
+import type { Approval, AuditPage, McpServerView, ToolCall } from "../../sdk/types.ts";
 import { ApiClient, connect } from "../client.ts";
 import { ApiError } from "../errors.ts";
 import { explainRefusal } from "../explain.ts";
@@ -10,7 +10,11 @@ import { examples, type OutputFormat, outputOption, printJson } from "./shared.t
 
 export function describeCommand(program: Command, io: Io): void {
   const describe = program.command("describe").description("show one thing in full");
-  examples(describe, "countersign describe approval approval-call-abc123");
+  examples(
+    describe,
+    "countersign describe approval approval-call-abc123",
+    "countersign describe mcp billing",
+  );
   examples(
     describe
       .command("approval")
@@ -35,6 +39,28 @@ export function describeCommand(program: Command, io: Io): void {
       }),
     "countersign describe approval approval-call-abc123",
     "countersign describe approval approval-call-abc123 -o json",
+  );
+  examples(
+    describe
+      .command("mcp")
+      .description("an McpServer the server fronts: reached or why not, and its tools as policies see them")
+      .argument("[name]", "the McpServer's name (all of them when left out)")
+      .addOption(outputOption())
+      .action(async (name: string | undefined, opts: { output: OutputFormat }) => {
+        const client = new ApiClient(connect(io, { adminFallback: true }));
+        const views = name
+          ? [await client.get<McpServerView>(`/v1/mcp/servers/${encodeURIComponent(name)}`)]
+          : (await client.get<{ items: McpServerView[] }>("/v1/mcp/servers")).items;
+        if (opts.output === "json") return printJson(io, name ? views[0] : { items: views });
+        if (views.length === 0) return io.out("no McpServers are defined\n");
+        const { mcpServerLines } = await import("../render/mcp.ts");
+        printLines(
+          io.out,
+          views.flatMap((v) => mcpServerLines(v, io.style)),
+        );
+      }),
+    "countersign describe mcp billing",
+    "countersign describe mcp -o json",
   );
 }
 

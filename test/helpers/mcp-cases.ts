@@ -4,7 +4,11 @@
 // same client carries on, rejection and timeout named, a client that gives up and repeats, a server that
 // dies mid-session. Each transport's test file runs these against its own world.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { CallToolResultSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolResultSchema,
+  type Progress,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { toolCalls } from "../../db/schema.ts";
@@ -42,7 +46,7 @@ export function mcpCases(connect: Connect): () => McpWorld {
     const { tools } = await billing.listTools();
     // close_account is denied by a rule; issue_refund (override: financial), get_balance (readOnlyHint),
     // send_receipt (allowed by a rule) stay, with the server's own definitions.
-    expect(tools.map((t) => t.name)).toEqual(["issue_refund", "get_balance", "send_receipt"]);
+    expect(tools.map((t) => t.name)).toEqual(["issue_refund", "get_balance", "open_desk", "send_receipt"]);
     expect(tools.find((t) => t.name === "get_balance")).toMatchObject({
       description: "Read an account's balance.",
       annotations: { readOnlyHint: true },
@@ -197,6 +201,25 @@ export function mcpCases(connect: Connect): () => McpWorld {
       .from(toolCalls)
       .where(eq(toolCalls.tool, "billing.issue_refund"));
     expect(rows.filter((r) => (r.input as Body).ticket === "T-RETRY")).toHaveLength(1);
+  });
+
+  it("follows the server's tool list: its list_changed reaches the client, and the new tool is classified and callable", async () => {
+    let changed = 0;
+    billing.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
+    expect(text(await billing.callTool({ name: "open_desk", arguments: {} }))).toBe("Desk open");
+    await expect.poll(() => changed, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+    expect((await billing.listTools()).tools.map((t) => t.name)).toContain("desk_report");
+    expect(text(await billing.callTool({ name: "desk_report", arguments: {} }))).toBe("3 refunds today");
+    const view = await w.t.call("GET", "/v1/mcp/servers/billing", { key: w.t.adminKey });
+    expect(view.body.tools).toContainEqual({
+      name: "billing.desk_report",
+      tool: "desk_report",
+      sideEffects: { level: "read_only", idempotent: true, requiresApproval: false },
+      classifiedBy: "annotations",
+      hints: { readOnlyHint: true },
+    });
   });
 
   it("a server that dies mid-session is restarted; while it cannot start, calls are told why", async () => {

@@ -7,6 +7,7 @@ import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/cl
 import { CallToolResultSchema, LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { runCliInProcess } from "../helpers/cli.ts";
 import { backend } from "../helpers/db.ts";
 import { cardFor, cardsAbout, mcpCases } from "../helpers/mcp-cases.ts";
 import { EVERYTHING_SERVER, upstreamCount } from "../helpers/mcp-world.ts";
@@ -188,6 +189,32 @@ describe(`MCP gateway over Streamable HTTP (${backend})`, () => {
         (await direct.readResource({ uri: "demo://nowhere/9" }).catch((e: Error) => e)).message,
       );
     });
+  });
+
+  it("countersign describe mcp shows each server, reached or not, and its tools as policies judge them", async () => {
+    const w = world();
+    const env = { COUNTERSIGN_URL: w.t.url, COUNTERSIGN_KEY: await w.t.operatorKey("ana@example.com") };
+    const one = await runCliInProcess(["describe", "mcp", "billing"], { env });
+    expect(one.code).toBe(0);
+    const lines = one.stdout.split("\n");
+    expect(lines[0]).toMatch(
+      /^McpServer billing \(stdio: .+billing-server\.mjs\): connected since \S+, server billing-fixture 1\.0\.0/,
+    );
+    expect(lines.slice(1, 3).map((l) => l.trim().split(/\s{2,}/))).toEqual([
+      ["TOOL", "SIDE EFFECT", "IDEMPOTENT", "APPROVAL", "CLASSIFIED BY"],
+      ["billing.issue_refund", "financial", "no", "required", "spec.tools"],
+    ]);
+    const all = await runCliInProcess(["describe", "mcp", "-o", "json"], { env });
+    expect(JSON.parse(all.stdout).items.map((v: { name: string }) => v.name)).toEqual([
+      "billing",
+      "everything",
+    ]);
+    const missing = await runCliInProcess(["describe", "mcp", "payroll"], { env });
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining("no McpServer named payroll") });
+    const agent = await runCliInProcess(["describe", "mcp"], {
+      env: { ...env, COUNTERSIGN_KEY: w.agentKey },
+    });
+    expect(agent.code).toBe(1);
   });
 
   it("identical calls racing make one approval and one card; each gets the one run's result", async () => {

@@ -36,8 +36,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   gateway: ["handlers", "outbox", "model", "blocks", "db", "sdk"],
   // The process, the platforms, the composition root.
   bot: ["gateway", "handlers", "outbox", "model", "blocks", "db", "sdk"],
-  // The terminal reads the API through the SDK's types; it starts the server and validates YAML locally.
-  cli: ["sdk", "blocks", "bot/main.ts", "gateway/resources"],
+  // The terminal reads the API through the SDK's types; it starts the server and validates YAML locally,
+  // reaching each McpServer once to show how its tools are classified.
+  cli: ["sdk", "blocks", "bot/main.ts", "gateway/resources", "gateway/execute/mcp/probe.ts"],
   demo: ["bot", "cli", "gateway", "sdk"],
 };
 const FLOORS = Object.keys(MAY_IMPORT);

@@ -75,7 +75,7 @@ export function failure(upstream: Upstream, client: Client, err: unknown, timeou
         timedOut: false,
       };
     }
-    return { kind: "refused", code: err.code, message: err.message, data: err.data };
+    return { kind: "refused", code: err.code, message: serverMessage(err), data: err.data };
   }
   if (err instanceof StreamableHTTPError) {
     if (err.code === 404) {
@@ -94,6 +94,11 @@ export function failure(upstream: Upstream, client: Client, err: unknown, timeou
     return { kind: "not_sent", error: `MCP server ${name} is not reachable (${e.cause?.code ?? e.message})` };
   }
   return { kind: "interrupted", error: `MCP server ${name}: ${e.message ?? String(err)}`, timedOut: false };
+}
+
+/** The server's own words: McpError puts "MCP error CODE: " before them, which the agent's SDK adds again. */
+export function serverMessage(err: McpError): string {
+  return err.message.replace(/^MCP error -?\d+: /, "");
 }
 
 const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"]);

@@ -148,6 +148,7 @@ export class Upstream {
       return this.retryLater((err as Error).message);
     }
     this.listen(client);
+    const known = this.serverInfo ? this.tools : undefined;
     try {
       await withTimeout(client.connect(transport), this.resource.connectTimeoutMs, "initialize");
       this.capabilities = client.getServerCapabilities() ?? {};
@@ -171,6 +172,10 @@ export class Upstream {
       "MCP server connected",
     );
     this.opts.onTools(this.tools);
+    // A restarted server may list other tools than before: the agents' clients should list them again.
+    if (known !== undefined && JSON.stringify(known) !== JSON.stringify(this.tools)) {
+      this.opts.onNotification({ method: "notifications/tools/list_changed" });
+    }
   }
 
   private listen(client: Client) {

@@ -10,7 +10,7 @@ import type { ResourceSet, ToolResource } from "../../../model/resources.ts";
 import type { McpServerView } from "../../../sdk/types.ts";
 import { callUpstreamTool, type McpAttempt } from "./call.ts";
 import { Upstream, UpstreamUnavailable } from "./upstream.ts";
-import { serverView, unknownOverrides } from "./view.ts";
+import { unknownOverrides, upstreamView } from "./view.ts";
 
 export interface McpUpstreamsOptions {
   /** First reconnect pause (ms), doubling per failure; tests shorten it. */
@@ -90,21 +90,7 @@ export class McpUpstreams {
   }
 
   views(): McpServerView[] {
-    return [...this.upstreams.values()].map((u) => {
-      const s = u.status;
-      const error = s.status === "unavailable" ? s.error : s.status === "connecting" ? s.lastError : null;
-      return serverView(
-        u.resource,
-        {
-          status: s.status,
-          error,
-          since: s.since.toISOString(),
-          restarts: u.restarts,
-          server: u.serverInfo,
-        },
-        u.tools,
-      );
-    });
+    return [...this.upstreams.values()].map(upstreamView);
   }
 
   /** Puts the server's tools in the resource set as SERVER.TOOL, replacing its earlier list. */

@@ -3,6 +3,7 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { classifyMcpTool } from "../../../model/mcp.ts";
 import type { McpServerResource } from "../../../model/resources.ts";
 import type { McpServerView, McpToolView } from "../../../sdk/types.ts";
+import type { Upstream } from "./upstream.ts";
 
 /** How the server is reached, with no header or environment values and no credentials in the URL. */
 export function describeTransport(resource: McpServerResource): string {
@@ -50,4 +51,15 @@ export function serverView(
     tools: toolViews(resource, tools),
     unknownOverrides: unknownOverrides(resource, tools),
   };
+}
+
+/** An upstream connection as it stands. */
+export function upstreamView(u: Upstream): McpServerView {
+  const s = u.status;
+  const error = s.status === "unavailable" ? s.error : s.status === "connecting" ? s.lastError : null;
+  return serverView(
+    u.resource,
+    { status: s.status, error, since: s.since.toISOString(), restarts: u.restarts, server: u.serverInfo },
+    u.tools,
+  );
 }
