@@ -74,7 +74,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const server = buildServer({ deps, auth, gateway }, metrics, logger);
   // Agents' MCP clients: /mcp/SERVER, beside the API on the same server.
   const mcpSessions = new McpSessions(gateway, logger, options.mcp);
-  mcpRoutes(server, { auth, gateway, sessions: mcpSessions });
+  mcpRoutes(server, {
+    auth,
+    gateway,
+    sessions: mcpSessions,
+    origins: { publicUrl: config.publicUrl, listenHost: config.host },
+  });
 
   // One notifier per platform that is on; deliveries to a platform that is off fail with its reason.
   // Platform modules load only when their platform is on: their SDKs cost tens of MB of memory.

@@ -3,7 +3,7 @@
 // would report progress to Countersign's own client, which has no one to hand it to.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError, type Request, type Result } from "@modelcontextprotocol/sdk/types.js";
-import { RawResult, serverMessage } from "../execute/mcp/call.ts";
+import { PassedOnError, RawResult, serverMessage } from "../execute/mcp/call.ts";
 import { type Upstream, UpstreamUnavailable } from "../execute/mcp/upstream.ts";
 import type { Extra } from "./context.ts";
 
@@ -24,7 +24,7 @@ export async function send(upstream: Upstream, request: Request, signal?: AbortS
   try {
     return await client.request(request, RawResult, { signal, timeout: upstream.resource.timeoutMs });
   } catch (err) {
-    if (err instanceof McpError) throw new McpError(err.code, serverMessage(err), err.data);
+    if (err instanceof McpError) throw new PassedOnError(err.code, serverMessage(err), err.data);
     throw new McpError(
       ErrorCode.InternalError,
       `MCP server ${upstream.resource.name}: ${(err as Error).message}`,

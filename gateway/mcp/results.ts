@@ -3,10 +3,10 @@
 // isError: true whose text names what happened: the policy and rule that denied it, who rejected it and
 // why, that it timed out, that the server was unavailable, or that it may or may not have run.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { decisionPhrase } from "../../blocks/decision.ts";
 import { formatTime } from "../../blocks/words.ts";
 import type { Decision, ToolCall } from "../../sdk/types.ts";
+import { PassedOnError } from "../execute/mcp/call.ts";
 
 /** _meta keys on the results Countersign writes, so an agent (or a person reading its log) can look it up. */
 export const META = {
@@ -27,7 +27,7 @@ export function callToolResult(call: ToolCall, ctx: ResultContext): CallToolResu
   const upstream = upstreamResult(call);
   if (upstream) return ctx.repeat ? withRepeatLine(upstream, call, ctx.decision) : upstream;
   const refused = refusal(call);
-  if (refused) throw new McpError(refused.code, refused.message, refused.data);
+  if (refused) throw new PassedOnError(refused.code, refused.message, refused.data);
   const lines = [explain(call, ctx.decision)];
   if (ctx.repeat && call.status === "denied") lines.push(repeatLine(call, ctx.decision));
   return countersignError(call, lines.join("\n"));

@@ -1,7 +1,7 @@
 // /mcp/SERVER: the Streamable HTTP endpoint agents' MCP clients connect to (POST for messages, GET for
-// the server's own stream, DELETE to end a session). Our key check comes first — no key 401, a key that
-// is not an agent's 403, an unknown SERVER 404, a session opened by another agent 403 — then the SDK's
-// transport takes the request as it came.
+// the server's own stream, DELETE to end a session). Our checks come first — a foreign Origin or Host
+// 403 (origin.ts), no key 401, a key that is not an agent's 403, an unknown SERVER 404, a session opened
+// by another agent 403 — then the SDK's transport takes the request as it came.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
@@ -9,15 +9,18 @@ import { CodedError } from "../../handlers/errors.ts";
 import type { KeyAuthenticator } from "../http/auth.ts";
 import { handleError } from "../http/errors.ts";
 import type { Gateway } from "../submit/gateway.ts";
+import { type OriginRules, originCheck } from "./origin.ts";
 import type { McpSessions, Session } from "./sessions.ts";
 
 export interface McpRouteContext {
   auth: KeyAuthenticator;
   gateway: Gateway;
   sessions: McpSessions;
+  origins: OriginRules;
 }
 
 export function mcpRoutes(app: FastifyInstance, ctx: McpRouteContext): void {
+  const checkOrigin = originCheck(ctx.origins);
   app.route<{ Params: { server: string } }>({
     method: ["POST", "GET", "DELETE"],
     url: "/mcp/:server",
@@ -32,6 +35,7 @@ export function mcpRoutes(app: FastifyInstance, ctx: McpRouteContext): void {
       return handleError(err, request, reply);
     },
     handler: async (request, reply) => {
+      checkOrigin(request);
       const principal = await ctx.auth.require(request, "agent");
       const { server } = request.params;
       const upstream = ctx.gateway.upstreams.get(server);

@@ -1,6 +1,7 @@
 // The MCP gateway through the official SDK Client over Streamable HTTP at /mcp/SERVER (the shared cases
 // in test/helpers/mcp-cases.ts), and what only HTTP shows: keys and sessions, server-everything answered
 // as it answers directly, passed-through methods, identical calls racing, idempotency keys, tasks.
+import http from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -76,6 +77,46 @@ describe(`MCP gateway over Streamable HTTP (${backend})`, () => {
       await expect(
         client.connect(new StreamableHTTPClientTransport(new URL(`${w.t.url}/mcp/billing`))),
       ).rejects.toMatchObject({ code: 401, message: expect.stringContaining("missing Authorization") });
+    });
+
+    it("refuses a foreign Origin or Host before anything else (DNS rebinding protection)", async () => {
+      const w = world();
+      const raw = (headers: Record<string, string>) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const url = new URL(`${w.t.url}/mcp/billing`);
+          const req = http.request(
+            {
+              host: url.hostname,
+              port: url.port,
+              path: url.pathname,
+              method: "POST",
+              headers: {
+                "content-type": "application/json",
+                accept: "application/json, text/event-stream",
+                authorization: `Bearer ${w.agentKey}`,
+                ...headers,
+              },
+            },
+            (res) => {
+              let body = "";
+              res.on("data", (c) => (body += c));
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            },
+          );
+          req.on("error", reject);
+          req.end(JSON.stringify(initialize));
+        });
+      const rebound = await raw({ host: "evil.example.com", origin: "http://evil.example.com" });
+      expect(rebound.status).toBe(403);
+      expect(JSON.parse(rebound.body).error.message).toContain(
+        "Origin http://evil.example.com may not call the MCP endpoint (DNS rebinding protection)",
+      );
+      expect((await raw({ host: "evil.example.com" })).status).toBe(403);
+      const local = await raw({
+        host: `localhost:${new URL(w.t.url).port}`,
+        origin: `http://localhost:${new URL(w.t.url).port}`,
+      });
+      expect(local.status).toBe(200);
     });
 
     it("refuses another agent's key on a session, and another agent's task", async () => {
@@ -185,9 +226,9 @@ describe(`MCP gateway over Streamable HTTP (${backend})`, () => {
       });
       expect(await via.ping()).toEqual({});
       // An error from the server comes back as its error.
-      await expect(via.readResource({ uri: "demo://nowhere/9" })).rejects.toThrow(
-        (await direct.readResource({ uri: "demo://nowhere/9" }).catch((e: Error) => e)).message,
-      );
+      const theirs = await direct.readResource({ uri: "demo://nowhere/9" }).catch((e: Error) => e);
+      const ours = await via.readResource({ uri: "demo://nowhere/9" }).catch((e: Error) => e);
+      expect(ours).toMatchObject({ code: -32602, message: (theirs as Error).message });
     });
   });
 

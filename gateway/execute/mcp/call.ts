@@ -96,9 +96,24 @@ export function failure(upstream: Upstream, client: Client, err: unknown, timeou
   return { kind: "interrupted", error: `MCP server ${name}: ${e.message ?? String(err)}`, timedOut: false };
 }
 
-/** The server's own words: McpError puts "MCP error CODE: " before them, which the agent's SDK adds again. */
+/** The server's own words: the SDK's McpError puts "MCP error CODE: " before what came on the wire. */
 export function serverMessage(err: McpError): string {
   return err.message.replace(/^MCP error -?\d+: /, "");
+}
+
+/**
+ * A JSON-RPC error to pass on exactly as the server sent it. The SDK answers a thrown error with its
+ * code, message and data; an McpError would put another "MCP error CODE: " before the message.
+ */
+export class PassedOnError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = "PassedOnError";
+  }
 }
 
 const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"]);
