@@ -21,7 +21,7 @@ import {
 import type { ToolCallRow } from "../tool-calls/view.ts";
 import { type Endpoint, sendToolRequest } from "./http-call.ts";
 import { judgeMcpAttempt } from "./mcp/call.ts";
-import type { McpUpstreams } from "./mcp/upstreams.ts";
+import type { McpUpstreams, ProgressListener } from "./mcp/upstreams.ts";
 import { DIED_MID_CALL, judgeAttempt, type Verdict } from "./outcome.ts";
 
 export interface ExecutorOptions {
@@ -95,9 +95,10 @@ export class Executor {
     callId: string,
     input: unknown,
     mayRetry: (attempt: number) => Promise<boolean>,
+    onProgress?: ProgressListener,
   ): Promise<{ outcome: Outcome; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
-      const verdict = await this.send(tool, callId, input);
+      const verdict = await this.send(tool, callId, input, onProgress);
       if (!verdict.retry || attempt >= this.maxAttempts || this.stopped) {
         return { outcome: verdict.outcome, attempts: attempt };
       }
@@ -108,26 +109,40 @@ export class Executor {
   }
 
   /** One request to the tool: an HTTP request, or a tools/call to its McpServer. */
-  private async send(tool: ToolResource, callId: string, input: unknown): Promise<Verdict> {
+  private async send(
+    tool: ToolResource,
+    callId: string,
+    input: unknown,
+    onProgress?: ProgressListener,
+  ): Promise<Verdict> {
     const idempotent = tool.sideEffects.idempotent;
-    if (tool.type === "mcp")
-      return judgeMcpAttempt(await this.upstreams.call(tool, input, callId), idempotent);
+    if (tool.type === "mcp") {
+      return judgeMcpAttempt(await this.upstreams.call(tool, input, callId, onProgress), idempotent);
+    }
     const sent = await sendToolRequest(tool.endpoint as Endpoint, input, {
       idempotencyKey: idempotent ? callId : undefined,
     });
     return judgeAttempt(sent, idempotent);
   }
 
-  /** Runs a call this process holds in `executing` at `row.attempts`, and records the outcome. */
-  async runClaimed(row: ToolCallRow, tool: ToolResource): Promise<ToolCallRow | null> {
+  /**
+   * Runs a call this process holds in `executing` at `row.attempts`, and records the outcome. A caller
+   * waiting in the same request may hear the tool's progress (an MCP server's notifications/progress).
+   */
+  async runClaimed(
+    row: ToolCallRow,
+    tool: ToolResource,
+    onProgress?: ProgressListener,
+  ): Promise<ToolCallRow | null> {
     const { database, clock } = this.deps;
     let attempt = row.attempts;
-    const { outcome } = await this.attempt(tool, row.id, row.input, async (n) => {
+    const renew = async (n: number) => {
       const now = clock.now();
       const renewed = await nextAttempt(database.db, row.id, attempt, this.leaseUntil(tool, now), now);
       if (renewed) attempt = n + row.attempts;
       return renewed;
-    });
+    };
+    const { outcome } = await this.attempt(tool, row.id, row.input, renew, onProgress);
     const done = await finishCall(database.db, row.id, attempt, outcome, clock.now());
     // The answer as the tool gave it: jsonb keeps the same values but reorders object keys, and the
     // caller in this request (an MCP client comparing bytes) should get exactly what the tool said.

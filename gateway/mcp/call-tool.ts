@@ -10,6 +10,7 @@ import { findApproval } from "../../handlers/approvals/index.ts";
 import { isCodedError } from "../../handlers/errors.ts";
 import { mcpToolName } from "../../model/mcp.ts";
 import type { ToolCall } from "../../sdk/types.ts";
+import type { ProgressListener } from "../execute/mcp/upstreams.ts";
 import { nulPath } from "../http/no-nul.ts";
 import type { Gateway } from "../submit/gateway.ts";
 import { submitToolCall } from "../submit/tool-call.ts";
@@ -51,7 +52,16 @@ export async function callTool(
       `_meta["${IDEMPOTENCY_META}"]: expected a string of 1 to 200 characters`,
     );
   }
-  const submitted = await submit(g, caller, name, args, key as string | undefined);
+  const token = extra._meta?.progressToken;
+  // An allowed call runs within this request: the server's progress reaches the agent as it comes.
+  const relay: ProgressListener | undefined =
+    token === undefined
+      ? undefined
+      : (p) =>
+          void extra
+            .sendNotification({ method: "notifications/progress", params: { ...p, progressToken: token } })
+            .catch(() => {});
+  const submitted = await submit(g, caller, { name, input: args, key: key as string | undefined, relay });
   if ("content" in submitted) return submitted;
   if (task) return { task: toTask(submitted.call) };
   const call = await hold(g, caller, submitted.call, extra, opts);
@@ -61,19 +71,21 @@ export async function callTool(
   return answer(g, call, submitted.repeatOf !== undefined && submitted.repeatOf.decidedAt !== null);
 }
 
-async function submit(
-  g: Gateway,
-  caller: Caller,
-  name: string,
-  input: Record<string, unknown>,
-  key?: string,
-) {
+interface Asked {
+  name: string;
+  input: Record<string, unknown>;
+  key: string | undefined;
+  relay: ProgressListener | undefined;
+}
+
+async function submit(g: Gateway, caller: Caller, { name, input, key, relay }: Asked) {
   try {
     return await submitToolCall(g, {
       agent: caller.agent,
       tool: mcpToolName(caller.server, name),
       input,
       idempotencyKey: key,
+      onProgress: relay,
       attachRepeats: true,
     });
   } catch (err) {

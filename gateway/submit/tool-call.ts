@@ -8,6 +8,7 @@ import { canonicalJson } from "../../handlers/canonical-json.ts";
 import { CodedError } from "../../handlers/errors.ts";
 import type { ToolResource } from "../../model/resources.ts";
 import type { ToolCall } from "../../sdk/types.ts";
+import type { ProgressListener } from "../execute/mcp/upstreams.ts";
 import type { PolicyDecision } from "../policy/types.ts";
 import { approvalIdFor, newCallId } from "../tool-calls/ids.ts";
 import {
@@ -31,6 +32,8 @@ export interface ToolCallRequest {
    * for approval, or gets the outcome of one decided in the last 15 minutes (CONTRACT.md section 8).
    */
   attachRepeats?: boolean;
+  /** Hears the tool's progress when an allowed call runs within this request (MCP servers report it). */
+  onProgress?: ProgressListener | undefined;
 }
 
 export interface Submitted {
@@ -127,7 +130,8 @@ async function runAllowed(
   if (tool.sideEffects.idempotent && req.idempotencyKey === undefined) {
     // Nothing to protect: sending twice is harmless and no key must be claimed first, so the only write
     // is the finished row.
-    const { outcome, attempts } = await g.executor.attempt(tool, base.id, req.input, async () => true);
+    const always = async () => true;
+    const { outcome, attempts } = await g.executor.attempt(tool, base.id, req.input, always, req.onProgress);
     const row = fullRow({ ...base, ...outcome, attempts, updatedAt: g.deps.clock.now() });
     await g.finishedCalls.record(row);
     return presentToolCall(row);
@@ -140,7 +144,7 @@ async function runAllowed(
     leaseUntil: g.executor.leaseUntil(tool, base.createdAt),
   });
   if (!(await insertCall(g.deps.database.db, row))) return replayWinner(g, req, requestHash);
-  const done = await g.executor.runClaimed(row, tool);
+  const done = await g.executor.runClaimed(row, tool, req.onProgress);
   return presentToolCall(done ?? (await findCall(g.deps.database.db, row.id)) ?? row);
 }
 

@@ -5,7 +5,11 @@ import http from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CallToolResultSchema, LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolResultSchema,
+  LATEST_PROTOCOL_VERSION,
+  type Progress,
+} from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { runCliInProcess } from "../helpers/cli.ts";
@@ -205,6 +209,22 @@ describe(`MCP gateway over Streamable HTTP (${backend})`, () => {
         const got = await via.request({ method: "tools/call", params }, Raw);
         expect(JSON.stringify(got), params.name).toBe(JSON.stringify(expected));
       }
+    });
+
+    it("relays the server's progress while an allowed call runs, as the server reports it", async () => {
+      const progressOf = async (client: Client) => {
+        const heard: Progress[] = [];
+        const result = await client.callTool(
+          { name: "trigger-long-running-operation", arguments: { duration: 0.6, steps: 3 } },
+          CallToolResultSchema,
+          { onprogress: (p) => heard.push(p) },
+        );
+        expect(text(result)).toContain("Long running operation completed");
+        return heard.map((p) => [p.progress, p.total]);
+      };
+      const own = await progressOf(direct);
+      expect(own.length).toBeGreaterThanOrEqual(2);
+      expect(await progressOf(via)).toEqual(own);
     });
 
     it("passes resources, prompts, completions and ping through, answered as the server answers", async () => {

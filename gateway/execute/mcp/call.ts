@@ -29,6 +29,7 @@ export async function callUpstreamTool(
   binding: McpToolBinding,
   input: unknown,
   callId: string,
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void,
 ): Promise<McpAttempt> {
   let client: Client;
   try {
@@ -47,7 +48,7 @@ export async function callUpstreamTool(
         },
       },
       RawResult,
-      { timeout: binding.timeoutMs },
+      { timeout: binding.timeoutMs, ...(onProgress && { onprogress: onProgress }) },
     );
     // PostgreSQL cannot store U+0000: the rare answer holding one is kept with each replaced (as REST's).
     const clean = JSON.stringify(result).includes("\\u0000") ? (withoutNul(result) as typeof result) : result;

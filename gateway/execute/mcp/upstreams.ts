@@ -20,6 +20,9 @@ export interface McpUpstreamsOptions {
 
 export type UpstreamListener = (server: string, notification: Notification) => void;
 
+/** Hears a tool's progress while it runs (an MCP server's notifications/progress for the call). */
+export type ProgressListener = (progress: { progress: number; total?: number; message?: string }) => void;
+
 export class McpUpstreams {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly listeners = new Set<UpstreamListener>();
@@ -81,12 +84,17 @@ export class McpUpstreams {
     return resources.tools.get(name);
   }
 
-  call(tool: ToolResource, input: unknown, callId: string): Promise<McpAttempt> {
+  call(
+    tool: ToolResource,
+    input: unknown,
+    callId: string,
+    onProgress?: ProgressListener,
+  ): Promise<McpAttempt> {
     const upstream = tool.mcp && this.upstreams.get(tool.mcp.server);
     if (!upstream) {
       return Promise.resolve({ kind: "not_sent", error: `no McpServer ${tool.mcp?.server} is defined` });
     }
-    return callUpstreamTool(upstream, tool.mcp!, input, callId);
+    return callUpstreamTool(upstream, tool.mcp!, input, callId, onProgress);
   }
 
   views(): McpServerView[] {
