@@ -57,9 +57,6 @@ export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<
   if (req.idempotencyKey !== undefined) {
     const first = await findByIdempotencyKey(db, req.agent, req.idempotencyKey);
     if (first) return { call: await replay(g, req, first, requestHash) };
-  } else if (req.attachRepeats) {
-    const earlier = await findRepeat(db, req.agent, requestHash, repeatWindowStart(g));
-    if (earlier) return attached(earlier);
   }
   const tool = await findTool(g, req.tool);
   g.checkInput(tool, req.input);
@@ -88,8 +85,15 @@ export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<
           error: verdict.reason,
         }),
       };
-    case "require_approval":
+    case "require_approval": {
+      // Only a call that needs a person can have a repeat to attach to (the same call is judged the same
+      // way), so allowed calls never pay for the look.
+      if (req.attachRepeats && req.idempotencyKey === undefined) {
+        const earlier = await findRepeat(db, req.agent, requestHash, repeatWindowStart(g));
+        if (earlier) return attached(earlier);
+      }
       return waitForHuman(g, req, requestHash, base, tool, verdict);
+    }
     case "allow":
       return { call: await runAllowed(g, req, requestHash, base, tool) };
   }

@@ -2,7 +2,8 @@
 // Values in `env` and `headers` may name Countersign's own environment variables as ${NAME}, so tokens
 // stay out of the YAML; a stdio server otherwise gets only the SDK's minimal environment (PATH, HOME, …),
 // never Countersign's secrets. A stdio server's stderr goes to the log, and its last lines are kept to
-// explain why it stopped.
+// explain why it stopped. HTTP requests each get an abort signal of their own (fetchFollowingSignal).
+import { setMaxListeners } from "node:events";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -20,7 +21,10 @@ export function openTransport(
   if (spec.type === "http") {
     const headers = expandAll(spec.headers, env, "spec.transport.headers");
     return {
-      transport: new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers } }),
+      transport: new StreamableHTTPClientTransport(new URL(spec.url), {
+        requestInit: { headers },
+        fetch: fetchFollowingSignal,
+      }),
       lastWords: () => "",
     };
   }
@@ -60,3 +64,26 @@ function expandAll(values: Record<string, string>, env: NodeJS.ProcessEnv, where
     ]),
   );
 }
+
+/**
+ * fetch with a signal of its own per request, following the transport's. The SDK hands every request
+ * the transport's one long-lived AbortSignal, and Node's fetch lets go of its listener on that signal only
+ * when the request is garbage-collected: under load thousands pile up on the signal Countersign shares
+ * across every agent's calls (a MaxListenersExceededWarning per request, and time spent walking them).
+ * Here the shared signal holds one listener per request in flight, removed once the answer's headers are
+ * in; an SSE stream (GET) keeps it, so closing the transport still ends the stream.
+ */
+export const fetchFollowingSignal = (url: string | URL, init?: RequestInit): Promise<Response> => {
+  const shared = init?.signal;
+  if (!shared) return fetch(url, init);
+  // One listener per request in flight is expected, however many agents call at once.
+  setMaxListeners(0, shared);
+  const own = new AbortController();
+  const abort = () => own.abort(shared.reason);
+  if (shared.aborted) abort();
+  else shared.addEventListener("abort", abort, { once: true });
+  const release = () => shared.removeEventListener("abort", abort);
+  const answer = fetch(url, { ...init, signal: own.signal });
+  if ((init?.method ?? "GET").toUpperCase() !== "GET") void answer.then(release, release);
+  return answer;
+};
