@@ -119,6 +119,8 @@ async function hold(g: Gateway, caller: Caller, first: ToolCall, extra: Extra, o
   };
   await tell();
   while (!isSettled(call.status)) {
+    // Shutting down: the call goes on in the database; a client that asks again attaches to it.
+    if (g.hub.isClosed) return null;
     if (signal.aborted) {
       // Cancelled: the SDK sends no answer, so end the request's stream rather than leave it open.
       caller.release(extra.requestId);
