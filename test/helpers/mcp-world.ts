@@ -61,7 +61,7 @@ spec:
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(BILLING_SERVER)}]
     env: { COUNT_FILE: ${JSON.stringify(files.counts)}, PID_FILE: ${JSON.stringify(files.pid)}, BROKEN_FILE: ${JSON.stringify(files.broken)} }
-  connectTimeoutMs: 2000
+  connectTimeoutMs: 8000
   tools:
     issue_refund: { sideEffects: { level: financial, idempotent: false, requiresApproval: true } }`,
     `${V}

@@ -24,7 +24,7 @@ import { openTransport } from "./transport.ts";
 export type UpstreamStatus =
   | { status: "connecting"; since: Date; lastError: string | null }
   | { status: "connected"; since: Date }
-  | { status: "unavailable"; since: Date; error: string; retryAt: Date }
+  | { status: "unavailable"; since: Date; error: string; retryAt: Date; failedAttempt: number | null }
   | { status: "stopped"; since: Date };
 
 export interface UpstreamOptions {
@@ -56,6 +56,8 @@ export class Upstream {
   private retryTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private stopped = false;
+  /** Connection attempts started so far (the number of the latest). */
+  private attempt = 0;
   /** Connections lost and made again since start-up. */
   restarts = 0;
   tools: Tool[] = [];
@@ -88,14 +90,21 @@ export class Upstream {
     return client?.close().catch(() => {}) ?? Promise.resolve();
   }
 
-  /** The connected client, waiting up to the server's connectTimeoutMs; UpstreamUnavailable past it. */
+  /**
+   * The connected client. A caller waits for one connection attempt — the one under way, or the next —
+   * and up to the server's connectTimeoutMs; when that attempt fails, or time is up, UpstreamUnavailable
+   * says why. (A server that was merely restarted is back within the wait.)
+   */
   async connected(timeoutMs = this.resource.connectTimeoutMs): Promise<Client> {
     const deadline = Date.now() + timeoutMs;
+    const chance = this.state.status === "connecting" ? this.attempt : this.attempt + 1;
     for (;;) {
       if (this.client && this.state.status === "connected") return this.client;
       if (this.stopped) throw new UpstreamUnavailable(`MCP server ${this.name} is stopped`);
+      const s = this.state;
+      const failed = s.status === "unavailable" && s.failedAttempt !== null && s.failedAttempt >= chance;
       const left = deadline - Date.now();
-      if (left <= 0) throw new UpstreamUnavailable(this.describeDown());
+      if (failed || left <= 0) throw new UpstreamUnavailable(this.describeDown());
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -117,7 +126,7 @@ export class Upstream {
     this.opts.logger.warn({ mcpServer: this.name, why }, "MCP server connection lost; reconnecting");
     this.restarts++;
     void client.close().catch(() => {});
-    this.retryLater(why);
+    this.retryLater(why, null);
   }
 
   private get name(): string {
@@ -137,6 +146,7 @@ export class Upstream {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
+    const attempt = ++this.attempt;
     const lastError = this.state.status === "unavailable" ? this.state.error : null;
     this.setState({ status: "connecting", since: new Date(), lastError });
     const client = new Client({ name: "countersign", version: "1" }, { capabilities: {} });
@@ -145,7 +155,7 @@ export class Upstream {
     try {
       ({ transport, lastWords } = openTransport(this.resource, this.opts.logger));
     } catch (err) {
-      return this.retryLater((err as Error).message);
+      return this.retryLater((err as Error).message, attempt);
     }
     this.listen(client);
     const known = this.serverInfo ? this.tools : undefined;
@@ -157,7 +167,7 @@ export class Upstream {
       this.tools = await listAllTools(client, this.resource.connectTimeoutMs);
     } catch (err) {
       void client.close().catch(() => {});
-      return this.retryLater(withLastWords(startFailure(err, this.resource), lastWords()));
+      return this.retryLater(withLastWords(startFailure(err, this.resource), lastWords()), attempt);
     }
     if (this.stopped) {
       void client.close().catch(() => {});
@@ -215,12 +225,14 @@ export class Upstream {
     return this.refreshing;
   }
 
-  private retryLater(error: string): void {
+  /** Unavailable until the next attempt; `failedAttempt` null when a working connection was lost. */
+  private retryLater(error: string, failedAttempt: number | null): void {
     if (this.stopped) return;
     const base = this.opts.backoffMs ?? 250;
     const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** this.failures);
     this.failures++;
-    this.setState({ status: "unavailable", since: new Date(), error, retryAt: new Date(Date.now() + delay) });
+    const retryAt = new Date(Date.now() + delay);
+    this.setState({ status: "unavailable", since: new Date(), error, retryAt, failedAttempt });
     this.opts.logger.warn({ mcpServer: this.name, error, retryInMs: delay }, "MCP server unavailable");
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
