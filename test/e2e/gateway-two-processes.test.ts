@@ -1,11 +1,16 @@
 // Two server processes on one PostgreSQL: a long-poll held by one wakes within 100 ms of a decision made
 // on the other, and an approved call is run by exactly one of them.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backend } from "../helpers/db.ts";
 import { gatewayYaml } from "../helpers/gateway-resources.ts";
-import { callServer as call, type ServerFixture, serverFixture } from "../helpers/server-fixture.ts";
-import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
+import {
+  agentAndAnaKeys,
+  callServer as call,
+  type ServerFixture,
+  serverFixture,
+  startReplicas,
+} from "../helpers/server-fixture.ts";
+import type { ServerProcess } from "../helpers/server-process.ts";
 import { startToolEndpoint, type ToolEndpoint } from "../helpers/tool-endpoint.ts";
 
 const ADMIN_KEY = "two-process-admin-key-0123456789";
@@ -23,13 +28,8 @@ describe.skipIf(backend !== "postgres")(
     beforeAll(async () => {
       tools = await startToolEndpoint();
       fixture = await serverFixture("two", gatewayYaml(tools.url), ADMIN_KEY);
-      const { env, dir } = fixture;
-      [a, b] = await Promise.all([
-        startServerProcess({ ...env, COUNTERSIGN_DATA_DIR: path.join(dir, "a") }),
-        startServerProcess({ ...env, COUNTERSIGN_DATA_DIR: path.join(dir, "b") }),
-      ]);
-      agent = (await call("POST", `${a.url}/v1/keys`, ADMIN_KEY, { agent: "support-bot" })).body.key;
-      ana = (await call("POST", `${a.url}/v1/keys`, ADMIN_KEY, { operator: "ana@example.com" })).body.key;
+      [a, b] = (await startReplicas(fixture)) as [ServerProcess, ServerProcess];
+      ({ agent, ana } = await agentAndAnaKeys(a, ADMIN_KEY));
     });
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);

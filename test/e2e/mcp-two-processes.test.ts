@@ -1,14 +1,19 @@
 // Two server processes on one PostgreSQL, each with its own connection to the billing MCP server: an
 // agent's identical calls made through both attach to one approval (the identity lives in SQL), a
 // decision on either process answers both held requests, and the server runs the refund once.
-import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backend } from "../helpers/db.ts";
 import { mcpYaml, type UpstreamFiles, upstreamCount, upstreamFiles } from "../helpers/mcp-world.ts";
-import { callServer as call, type ServerFixture, serverFixture } from "../helpers/server-fixture.ts";
-import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
+import {
+  agentAndAnaKeys,
+  callServer as call,
+  type ServerFixture,
+  serverFixture,
+  startReplicas,
+} from "../helpers/server-fixture.ts";
+import type { ServerProcess } from "../helpers/server-process.ts";
 
 const ADMIN_KEY = "two-process-mcp-admin-key-0123456789";
 
@@ -37,13 +42,8 @@ describe.skipIf(backend !== "postgres")(
     beforeAll(async () => {
       files = upstreamFiles();
       fixture = await serverFixture("mcp-two", mcpYaml(files), ADMIN_KEY);
-      const { env, dir } = fixture;
-      [a, b] = await Promise.all([
-        startServerProcess({ ...env, COUNTERSIGN_DATA_DIR: path.join(dir, "a") }),
-        startServerProcess({ ...env, COUNTERSIGN_DATA_DIR: path.join(dir, "b") }),
-      ]);
-      agent = (await call("POST", `${a.url}/v1/keys`, ADMIN_KEY, { agent: "support-bot" })).body.key;
-      ana = (await call("POST", `${a.url}/v1/keys`, ADMIN_KEY, { operator: "ana@example.com" })).body.key;
+      [a, b] = (await startReplicas(fixture)) as [ServerProcess, ServerProcess];
+      ({ agent, ana } = await agentAndAnaKeys(a, ADMIN_KEY));
     });
     afterAll(async () => {
       await Promise.all(clients.map((c) => c.close().catch(() => {})));

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { backend, createPgDatabase } from "./db.ts";
+import { type ServerProcess, startServerProcess } from "./server-process.ts";
 
 export interface ServerFixture {
   dir: string;
@@ -51,4 +52,22 @@ export async function callServer(method: string, url: string, key: string, body?
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
+}
+
+/** Replicas: server processes on the fixture's database, each with a data folder of its own. */
+export function startReplicas(fixture: ServerFixture, names = ["a", "b"]): Promise<ServerProcess[]> {
+  return Promise.all(
+    names.map((name) =>
+      startServerProcess({ ...fixture.env, COUNTERSIGN_DATA_DIR: path.join(fixture.dir, name) }),
+    ),
+  );
+}
+
+/** The support-bot agent's key and ana@example.com's operator key, made on `server`. */
+export async function agentAndAnaKeys(server: ServerProcess, adminKey: string) {
+  const agent = (await callServer("POST", `${server.url}/v1/keys`, adminKey, { agent: "support-bot" })).body
+    .key;
+  const ana = (await callServer("POST", `${server.url}/v1/keys`, adminKey, { operator: "ana@example.com" }))
+    .body.key;
+  return { agent: agent as string, ana: ana as string };
 }
