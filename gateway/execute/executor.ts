@@ -157,9 +157,15 @@ export class Executor {
     if (found?.approval.status !== "approved" || !found.decision) return;
     const call = await findCall(database.db, callId);
     if (call?.status !== "waiting_for_approval") return;
-    const tool = await this.findTool(call.tool);
+    const lookup = await this.findTool(call.tool);
     const now = clock.now();
-    if (!("status" in tool) && tool.type === "decision") {
+    if ("missing" in lookup) {
+      const claimed = await claimApproved(database.db, callId, now, now);
+      if (claimed) await finishCall(database.db, callId, claimed.attempts, lookup.missing, clock.now());
+      return;
+    }
+    const { tool } = lookup;
+    if (tool.type === "decision") {
       await settleDecisionCall(
         database.db,
         callId,
@@ -168,29 +174,21 @@ export class Executor {
       );
       return;
     }
-    const runnable = !("status" in tool);
-    const claimed = await claimApproved(
-      database.db,
-      callId,
-      runnable ? this.leaseUntil(tool, now) : now,
-      now,
-    );
-    if (!claimed) return;
-    if (!runnable) {
-      await finishCall(database.db, callId, claimed.attempts, tool, clock.now());
-      return;
-    }
-    await this.runClaimed(claimed, tool);
+    const claimed = await claimApproved(database.db, callId, this.leaseUntil(tool, now), now);
+    if (claimed) await this.runClaimed(claimed, tool);
   }
 
   /** The call's Tool (an McpServer's once it is reached), or the outcome to record when there is none. */
-  private async findTool(name: string): Promise<ToolResource | Outcome> {
+  private async findTool(name: string): Promise<{ tool: ToolResource } | { missing: Outcome }> {
     const known = this.deps.resources().tools.get(name);
-    if (known) return known;
+    if (known) return { tool: known };
     try {
-      return (await this.upstreams.resolveTool(name)) ?? noLongerDefined(name);
+      const tool = await this.upstreams.resolveTool(name);
+      return tool ? { tool } : { missing: noLongerDefined(name) };
     } catch (err) {
-      return { status: "failed", result: null, error: (err as Error).message, reason: "unreachable" };
+      return {
+        missing: { status: "failed", result: null, error: (err as Error).message, reason: "unreachable" },
+      };
     }
   }
 
