@@ -20,6 +20,8 @@ export interface McpSessionsOptions {
   progressEveryMs?: number;
   /** A session with no request for this long, and none open, is closed (ms). */
   idleMs?: number;
+  /** Sessions one agent may hold on this process; past it, its least recently used idle one is closed. */
+  perAgent?: number;
 }
 
 export interface Session extends Caller {
@@ -41,6 +43,7 @@ export class McpSessions {
   private readonly subscribers = new Map<string, Set<Session>>();
   private readonly progressEveryMs: number;
   private readonly idleMs: number;
+  private readonly perAgent: number;
   private reaper: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
 
@@ -51,6 +54,7 @@ export class McpSessions {
   ) {
     this.progressEveryMs = opts.progressEveryMs ?? 10_000;
     this.idleMs = opts.idleMs ?? 60 * 60_000;
+    this.perAgent = opts.perAgent ?? 100;
   }
 
   start(): void {
@@ -82,6 +86,7 @@ export class McpSessions {
       onsessioninitialized: (id) => {
         session.id = id;
         this.sessions.set(id, session);
+        this.keepWithinLimit(agent);
       },
       onsessionclosed: () => void this.close(session),
     });
@@ -140,6 +145,14 @@ export class McpSessions {
     if (session.id === undefined || !this.sessions.delete(session.id)) return;
     for (const uri of session.subscriptions) await this.unsubscribe(session, uri).catch(() => {});
     await session.mcp.close().catch(() => {});
+  }
+
+  /** A client that opens sessions without ever ending them must not fill this process's memory. */
+  private keepWithinLimit(agent: string): void {
+    const theirs = [...this.sessions.values()].filter((s) => s.agent === agent);
+    if (theirs.length <= this.perAgent) return;
+    const idle = theirs.filter((s) => s.open === 0).sort((x, y) => x.lastSeen - y.lastSeen);
+    for (const session of idle.slice(0, theirs.length - this.perAgent)) void this.close(session);
   }
 
   private reapIdle(): void {

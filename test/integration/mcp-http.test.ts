@@ -151,6 +151,24 @@ describe(`MCP gateway over Streamable HTTP (${backend})`, () => {
       await held;
     });
 
+    it("keeps an agent to 100 sessions per process: past it, its least recently used idle one is closed", async () => {
+      const auth = { authorization: `Bearer ${world().otherKey}` };
+      const opened: string[] = [];
+      for (let i = 0; i < 101; i++) {
+        const res = await post("billing", initialize, auth);
+        expect(res.status).toBe(200);
+        opened.push(res.headers.get("mcp-session-id")!);
+      }
+      const list = (id: string) =>
+        post(
+          "billing",
+          { jsonrpc: "2.0", id: 9, method: "tools/list" },
+          { ...auth, "mcp-session-id": id, "mcp-protocol-version": LATEST_PROTOCOL_VERSION },
+        );
+      expect((await list(opened[0]!)).status).toBe(404);
+      expect((await list(opened[100]!)).status).toBe(200);
+    });
+
     it("a body that is not JSON is a JSON-RPC parse error; a request without a session is refused; an unknown session is 404", async () => {
       const auth = { authorization: `Bearer ${world().agentKey}` };
       const garbled = await post("billing", "{not json", auth);
