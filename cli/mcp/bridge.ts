@@ -3,7 +3,9 @@
 // the agent key, and each message from there comes back. The official SDK's transports do the framing on
 // both sides; this only carries messages across, sets the negotiated protocol version on the HTTP side,
 // and turns a refusal into a JSON-RPC error for the request that caused it, so the desktop client shows
-// why instead of waiting. stdout carries nothing but protocol; explanations go to stderr.
+// why instead of waiting. When the server no longer knows the session (it restarted, or closed an idle
+// one), the bridge opens a new one with the client's own initialize and carries on: a desktop client left
+// open for days never notices. stdout carries nothing but protocol; explanations go to stderr.
 import type { Readable, Writable } from "node:stream";
 import {
   StreamableHTTPClientTransport,
@@ -12,9 +14,11 @@ import {
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import {
   isInitializeRequest,
+  isJSONRPCErrorResponse,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
+  type JSONRPCRequest,
   type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
 
@@ -30,14 +34,66 @@ export interface BridgeOptions {
 /** Runs until the desktop client closes stdin. */
 export async function bridge(o: BridgeOptions): Promise<void> {
   const local = new StdioServerTransport(o.stdin, o.stdout);
-  const remote = new StreamableHTTPClientTransport(o.url, {
-    requestInit: { headers: { authorization: `Bearer ${o.key}` } },
-  });
-  let initializeId: RequestId | undefined;
+  /** The client's initialize, replayed to open a new session when the server forgot ours. */
+  let initialize: JSONRPCRequest | undefined;
+  /** Answers to replayed initializes, which the client never asked for and must not see. */
+  const replays = new Map<RequestId, (message: JSONRPCMessage) => void>();
+  let reopening: Promise<void> | undefined;
+
+  const open = () => {
+    const transport = new StreamableHTTPClientTransport(o.url, {
+      requestInit: { headers: { authorization: `Bearer ${o.key}` } },
+    });
+    transport.onmessage = (message: JSONRPCMessage) => {
+      const id = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
+      const replayed = id !== undefined ? replays.get(id) : undefined;
+      if (replayed) return replayed(message);
+      // The HTTP transport must send the negotiated version on every later request.
+      if (isJSONRPCResultResponse(message) && message.id === initialize?.id) negotiated(transport, message);
+      void local.send(message);
+    };
+    transport.onerror = (err) => o.say(`countersign mcp: ${explain(err, o.url)}`);
+    return transport;
+  };
+  let remote = open();
+
+  /** A new session, opened with the client's initialize; every message after it goes there. */
+  const reopen = () => {
+    reopening ??= (async () => {
+      o.say("countersign mcp: the server no longer knows this session; opening a new one");
+      const old = remote;
+      remote = open();
+      void old.close().catch(() => {});
+      const id = `countersign-reinitialize-${Date.now()}`;
+      const answer = new Promise<JSONRPCMessage>((resolve) => replays.set(id, resolve));
+      await remote.start();
+      await remote.send({ ...initialize!, id });
+      const answered = await answer;
+      replays.delete(id);
+      if (!isJSONRPCResultResponse(answered)) throw new Error("the server refused to open a new session");
+      negotiated(remote, answered);
+      await remote.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    })().finally(() => {
+      reopening = undefined;
+    });
+    return reopening;
+  };
+
+  const forward = async (message: JSONRPCMessage) => {
+    await reopening;
+    try {
+      await remote.send(message);
+    } catch (err) {
+      const forgotten = err instanceof StreamableHTTPError && err.code === 404;
+      if (!forgotten || !initialize || (isJSONRPCRequest(message) && isInitializeRequest(message))) throw err;
+      await reopen();
+      await remote.send(message);
+    }
+  };
 
   local.onmessage = (message: JSONRPCMessage) => {
-    if (isJSONRPCRequest(message) && isInitializeRequest(message)) initializeId = message.id;
-    remote.send(message).catch((err: unknown) => {
+    if (isJSONRPCRequest(message) && isInitializeRequest(message)) initialize = message;
+    forward(message).catch((err: unknown) => {
       const why = explain(err, o.url);
       o.say(`countersign mcp: ${why}`);
       if (isJSONRPCRequest(message)) {
@@ -45,15 +101,6 @@ export async function bridge(o: BridgeOptions): Promise<void> {
       }
     });
   };
-  remote.onmessage = (message: JSONRPCMessage) => {
-    // The HTTP transport must send the negotiated version on every later request.
-    if (isJSONRPCResultResponse(message) && message.id === initializeId) {
-      const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
-      if (typeof version === "string") remote.setProtocolVersion(version);
-    }
-    void local.send(message);
-  };
-  remote.onerror = (err) => o.say(`countersign mcp: ${explain(err, o.url)}`);
 
   await remote.start();
   const closed = new Promise<void>((resolve) => {
@@ -65,6 +112,11 @@ export async function bridge(o: BridgeOptions): Promise<void> {
   // Ends the session on the server rather than leaving it to time out.
   await remote.terminateSession().catch(() => {});
   await remote.close();
+}
+
+function negotiated(transport: StreamableHTTPClientTransport, answer: JSONRPCMessage): void {
+  const version = (answer as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
+  if (typeof version === "string") transport.setProtocolVersion(version);
 }
 
 function explain(err: unknown, url: URL): string {
@@ -79,7 +131,6 @@ function explain(err: unknown, url: URL): string {
     if (status === 401)
       return `${url} refused the key (401): ${reason}. Set COUNTERSIGN_KEY to an agent key.`;
     if (status === 403) return `${url} refused the key (403): ${reason}`;
-    if (status === 404) return `${url} answered 404: ${reason}`;
     return `${url} answered ${status}: ${reason}`;
   }
   const e = err as { message?: string; cause?: { code?: string } };

@@ -33,7 +33,8 @@ export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  // A PORT given in env is kept (a restart on the same address); otherwise a free one.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const proc = spawn(process.execPath, [BIN, "serve"], {
     env: {
       PATH: process.env.PATH ?? "",
