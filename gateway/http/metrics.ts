@@ -4,14 +4,7 @@
 // (decisions and audit rows are never deleted, and a breach stays a breach), latency is a histogram.
 
 import { sql } from "drizzle-orm";
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  type MetricObjectWithValues,
-  type MetricValueWithName,
-  Registry,
-} from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { queryRows } from "../../db/open.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 
@@ -73,7 +66,7 @@ export function createMetrics(deps: HandlerDeps): Metrics {
     },
   });
 
-  registry.registerMetric(new DecisionLatency(deps));
+  registry.registerMetric(decisionLatency(deps));
 
   const httpDuration = new Histogram({
     name: "countersign_http_request_duration_seconds",
@@ -86,49 +79,46 @@ export function createMetrics(deps: HandlerDeps): Metrics {
   return { registry, httpDuration };
 }
 
+const LATENCY = "countersign_decision_latency_seconds";
+const LATENCY_HELP = "Time from request to human decision (overrides included, timeouts not)";
+
 /**
  * Time from request to a person's decision (overrides included, timeouts not), as a cumulative histogram
  * over every decision ever recorded, so rate() and histogram_quantile() work across replicas. prom-client's
- * Histogram only counts observations made in this process, so its output is computed here from one query.
+ * Histogram only counts observations made in this process, so this is a metric of our own: its registry
+ * takes any object with a name and get() (its types admit only its own classes, hence the cast).
  */
-class DecisionLatency extends Histogram {
-  constructor(private readonly deps: HandlerDeps) {
-    super({
-      name: "countersign_decision_latency_seconds",
-      help: "Time from request to human decision (overrides included, timeouts not)",
-      buckets: DECISION_LATENCY_BUCKETS,
-      registers: [],
-    });
-  }
-
-  override async get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
-    const buckets = `{${DECISION_LATENCY_BUCKETS.join(",")}}`;
-    // One statement, so the buckets, count and sum come from one snapshot and always agree.
-    const rows = await queryRows<{ le: number; n: number; total: number; sum: number }>(
-      this.deps.database.db,
-      sql`WITH t AS (
-            SELECT extract(epoch FROM d.decided_at - a.created_at)::float8 AS s
-            FROM decisions d JOIN approvals a ON a.id = d.approval_id
-            WHERE d.kind <> 'timeout')
-          SELECT b.le, (SELECT count(*) FROM t WHERE t.s <= b.le)::int AS n,
-                 (SELECT count(*) FROM t)::int AS total, (SELECT coalesce(sum(s), 0) FROM t)::float8 AS sum
-          FROM unnest(${buckets}::float8[]) AS b(le) ORDER BY b.le`,
-    );
-    const name = "countersign_decision_latency_seconds";
-    const total = rows[0]?.total ?? 0;
-    const output = {
-      name,
-      help: "Time from request to human decision (overrides included, timeouts not)",
-      type: "histogram",
-      aggregator: "sum",
-      values: [
-        ...rows.map((r) => ({ metricName: `${name}_bucket`, labels: { le: Number(r.le) }, value: r.n })),
-        { metricName: `${name}_bucket`, labels: { le: "+Inf" }, value: total },
-        { metricName: `${name}_sum`, labels: {}, value: Number(rows[0]?.sum ?? 0) },
-        { metricName: `${name}_count`, labels: {}, value: total },
-      ],
-    };
-    // prom-client's types declare `type` as an enum and require `collect`; its registry reads the string.
-    return output as unknown as MetricObjectWithValues<MetricValueWithName<string>>;
-  }
+function decisionLatency(deps: HandlerDeps): Histogram {
+  const metric = {
+    name: LATENCY,
+    help: LATENCY_HELP,
+    type: "histogram",
+    aggregator: "sum",
+    reset() {},
+    async get() {
+      const buckets = `{${DECISION_LATENCY_BUCKETS.join(",")}}`;
+      // One statement, so the buckets, count and sum come from one snapshot and always agree.
+      const rows = await queryRows<{ le: number; n: number; total: number; sum: number }>(
+        deps.database.db,
+        sql`WITH t AS (
+              SELECT extract(epoch FROM d.decided_at - a.created_at)::float8 AS s
+              FROM decisions d JOIN approvals a ON a.id = d.approval_id
+              WHERE d.kind <> 'timeout')
+            SELECT b.le, (SELECT count(*) FROM t WHERE t.s <= b.le)::int AS n,
+                   (SELECT count(*) FROM t)::int AS total, (SELECT coalesce(sum(s), 0) FROM t)::float8 AS sum
+            FROM unnest(${buckets}::float8[]) AS b(le) ORDER BY b.le`,
+      );
+      const total = rows[0]?.total ?? 0;
+      return {
+        ...metric,
+        values: [
+          ...rows.map((r) => ({ metricName: `${LATENCY}_bucket`, labels: { le: Number(r.le) }, value: r.n })),
+          { metricName: `${LATENCY}_bucket`, labels: { le: "+Inf" }, value: total },
+          { metricName: `${LATENCY}_sum`, labels: {}, value: Number(rows[0]?.sum ?? 0) },
+          { metricName: `${LATENCY}_count`, labels: {}, value: total },
+        ],
+      };
+    },
+  };
+  return metric as unknown as Histogram;
 }
