@@ -122,7 +122,7 @@ describe.skipIf(backend !== "pglite")("the packed package in a new app (PGlite p
     };
     expect(JSON.parse(run(app, process.execPath, ["agent.mjs"]).stdout)).toEqual(expected);
     expect(JSON.parse(run(app, process.execPath, ["agent.cjs"]).stdout)).toEqual(expected);
-  });
+  }, 60_000);
 
   it("type-checks a TypeScript agent with tsc --module nodenext, as ESM and as CommonJS, and catches misuse", () => {
     const agent = `import { Countersign, requireApproval, type Approval, ToolCallDeniedError } from "countersign/sdk";
@@ -157,11 +157,11 @@ export async function deploy(): Promise<Approval> {
     run(app, process.execPath, [tsc, ...flags, "agent.ts", "agent-cjs.cts"]);
     const bad = run(app, process.execPath, [tsc, ...flags, "misuse.ts"], {}, 2);
     expect(bad.stdout).toContain("misuse.ts(2,17): error TS2345");
-  });
+  }, 180_000);
 
   it("answers npx countersign --version with the package's version", () => {
     expect(run(app, "npx", ["countersign", "--version"]).stdout.trim()).toBe(pkg.version);
-  });
+  }, 60_000);
 
   it("serves with no resources folder, on the bundled reference set, until /healthz answers", async () => {
     const port = await freePort();
