@@ -44,7 +44,10 @@ export function migrationsHash(migrationsFolder: string): string {
     .filter((f) => statSync(path.join(migrationsFolder, f)).isFile())
     .map((f) => f.split(path.sep).join("/"))
     .sort();
-  for (const file of files) hash.update(`${file}\0`).update(readFileSync(path.join(migrationsFolder, file)));
+  for (const file of files) {
+    const content = readFileSync(path.join(migrationsFolder, file));
+    hash.update(`${file}\0${content.length}\0`).update(content);
+  }
   return hash.digest("hex");
 }
 

@@ -1,6 +1,6 @@
 // The embedded database: PGlite (PostgreSQL in WASM, in this process), in a folder or in memory.
 // Loaded only when used: a PostgreSQL deployment never pays for the WASM.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
 import { currentStamp, defaultSeedFolder, findSeed, unpackSeed } from "./pglite-seed.ts";
@@ -35,26 +35,21 @@ export function isFreshDataDir(dataDir: string): boolean {
 
 export async function openPgliteClient(options: PgliteOpenOptions): Promise<OpenedPglite> {
   const { PGlite } = await import("@electric-sql/pglite");
-  const seed =
-    options.seedFolder === false
-      ? undefined
-      : findSeed(options.seedFolder ?? defaultSeedFolder(), currentStamp(options.migrationsFolder));
   const pgOptions: PGliteOptions = {
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ["-c", s])],
   };
   let origin: OpenedPglite["origin"] = "existing";
-  if (options.dataDir === undefined) {
-    origin = seed ? "seed" : "initdb";
-    if (seed) {
-      const { readFileSync } = await import("node:fs");
-      pgOptions.loadDataDir = new Blob([readFileSync(seed)]);
-    }
-  } else if (isFreshDataDir(options.dataDir)) {
-    if (existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
+  if (options.dataDir === undefined || isFreshDataDir(options.dataDir)) {
+    if (options.dataDir && existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
       throw new Error(`${options.dataDir} holds files but no database: move it away and start again`);
     }
+    const seed =
+      options.seedFolder === false
+        ? undefined
+        : findSeed(options.seedFolder ?? defaultSeedFolder(), currentStamp(options.migrationsFolder));
     origin = seed ? "seed" : "initdb";
-    if (seed) unpackSeed(seed, options.dataDir);
+    if (seed && options.dataDir === undefined) pgOptions.loadDataDir = new Blob([readFileSync(seed)]);
+    else if (seed && options.dataDir !== undefined) unpackSeed(seed, options.dataDir);
   }
   const client = new PGlite({
     ...pgOptions,

@@ -33,13 +33,18 @@ const force = process.argv.includes("--force");
 const quiet = process.argv.includes("--quiet");
 const say = (line) => quiet || console.log(`build: ${line}`);
 
-/** Every input of the build: product sources and assets, the build configs and package.json. */
+/** Assets the build copies into dist/ beside the compiled code. */
+const ASSETS = ["db/migrations", "resources"];
+
+/** Every input of the build: TypeScript in product folders, the assets, the build configs, package.json. */
 function inputs() {
   const found = ["package.json", "tsconfig.json", "tsconfig.build.json", "tsconfig.sdk-cjs.json"];
   for (const entry of readdirSync(ROOT, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name.startsWith(".") || NOT_PRODUCT.has(entry.name)) continue;
     for (const file of readdirSync(path.join(ROOT, entry.name), { recursive: true, encoding: "utf8" })) {
-      found.push(path.join(entry.name, file));
+      const relative = path.join(entry.name, file);
+      const asset = ASSETS.some((a) => relative.startsWith(a + path.sep));
+      if (asset || file.endsWith(".ts")) found.push(relative);
     }
   }
   return found.sort();
@@ -90,12 +95,9 @@ function removeOrphans() {
 }
 
 function copyAssets() {
-  for (const [from, to] of [
-    ["db/migrations", "db/migrations"],
-    ["resources", "resources"],
-  ]) {
-    rmSync(path.join(DIST, to), { recursive: true, force: true });
-    cpSync(path.join(ROOT, from), path.join(DIST, to), { recursive: true });
+  for (const asset of ASSETS) {
+    rmSync(path.join(DIST, asset), { recursive: true, force: true });
+    cpSync(path.join(ROOT, asset), path.join(DIST, asset), { recursive: true });
   }
   writeFileSync(path.join(DIST, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 }
@@ -108,7 +110,7 @@ async function buildSeed() {
   const folder = path.join(DIST, "db");
   const stamp = seed.currentStamp(migrations);
   if (seed.findSeed(folder, stamp)) return;
-  say("making the PGlite seed (initdb and migrations, once per change of db/migrations)…");
+  say("making the PGlite seed (initdb and the migrations; only when db/migrations or PGlite changed)…");
   seed.writeSeed(folder, await makeSeedTarball(migrations), stamp);
 }
 
