@@ -2,9 +2,10 @@
 // Action.Execute Approve/Reject while pending, the outcome and nothing to press once decided), the
 // escalation and the override notice, and the cards the `approvals …` command answers with. Texts from
 // agents and people are cut to TEAMS_LIMITS and every card is checked against Teams' message size.
+import { RATIONALE_MAX } from "../model/routing.ts";
 import { assertCardBytes, clip, TEAMS_LIMITS as L } from "./limits.ts";
 import { approvalSummary } from "./text.ts";
-import type { ApprovalFacts } from "./view.ts";
+import { type ApprovalFacts, filterWords, type QueueFilter, type UsageLine } from "./view.ts";
 
 export type CardElement = Record<string, unknown>;
 
@@ -116,14 +117,6 @@ function facts(f: ApprovalFacts): CardElement {
   };
 }
 
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function title(f: ApprovalFacts): string {
-  return f.pending ? `Approval needed: ${f.action}` : `${capitalise(f.state)}: ${f.action}`;
-}
-
 function outcomeBlock(f: ApprovalFacts): CardElement {
   const approved = f.state.startsWith("approved");
   return {
@@ -145,7 +138,7 @@ export function approvalCard(f: ApprovalFacts, opts: ApprovalCardOptions = {}): 
   const body: CardElement[] = [];
   if (opts.notice) body.push(noticeBlock(opts.notice));
   body.push(
-    textBlock(plain(title(f), 200), { size: "Large", weight: "Bolder" }),
+    textBlock(plain(f.title, 200), { size: "Large", weight: "Bolder" }),
     facts(f),
     textBlock(`Input${f.inputTruncated ? " (truncated)" : ""}`, { weight: "Bolder", spacing: "Medium" }),
     textBlock(plain(f.inputPreview), { fontType: "Monospace", size: "Small" }),
@@ -164,10 +157,10 @@ export function approvalCard(f: ApprovalFacts, opts: ApprovalCardOptions = {}): 
     label: f.rationaleRequired ? "Rationale" : "Rationale (optional)",
     placeholder: "Recorded with the decision in the audit log and shown on every card",
     isMultiline: true,
-    maxLength: L.rationale,
+    maxLength: RATIONALE_MAX,
     isRequired: f.rationaleRequired,
     ...(f.rationaleRequired ? { errorMessage: "A rationale is required to decide." } : {}),
-    ...(opts.rationale ? { value: clip(opts.rationale, L.rationale) } : {}),
+    ...(opts.rationale ? { value: clip(opts.rationale, RATIONALE_MAX) } : {}),
   });
   const data = { approvalId: f.id };
   const actions = [
@@ -206,11 +199,6 @@ export function overrideNoticeCard(f: ApprovalFacts): AdaptiveCard {
   return checked(card(body, `Override: ${f.id} — ${f.outcome ?? ""}`), "override notice");
 }
 
-export interface QueueFilter {
-  agent?: string | undefined;
-  tool?: string | undefined;
-}
-
 function queueRow(f: ApprovalFacts, withOpen: boolean): CardElement {
   const items: CardElement[] = [
     textBlock(
@@ -238,12 +226,7 @@ export function queueCard(
   opts: { filter: QueueFilter; nextCursor: string | null },
 ): AdaptiveCard {
   const page = items.slice(0, L.queueRows);
-  const filters = [
-    opts.filter.agent && `agent ${opts.filter.agent}`,
-    opts.filter.tool && `tool ${opts.filter.tool}`,
-  ]
-    .filter(Boolean)
-    .join(", ");
+  const filters = filterWords(opts.filter);
   const body: CardElement[] = [
     textBlock(`Waiting for you: ${page.length}${opts.nextCursor ? "+" : ""}`, {
       size: "Large",
@@ -279,26 +262,19 @@ export function historyCard(items: ApprovalFacts[]): AdaptiveCard {
   return checked(card(body, `${page.length} recently decided approvals`), "history card");
 }
 
-export const USAGE_LINES = [
-  "**approvals** — the approvals queue (message the bot, or @mention it in a channel)",
-  "`approvals ls [--agent A] [--tool T]` — what waits for you, most urgent first (the default)",
-  "`approvals describe ID` — one approval in full, with Approve and Reject",
-  "`approvals decide ID approve|reject RATIONALE` — decide without the card",
-  "`approvals history` — recently decided approvals routed to you",
-  '`approvals override ID approve|reject --grant-by ROLE --reason "…"` — break-glass, Role members only',
-  "`approvals help` — this text",
-];
-
-function usageBlocks(): CardElement[] {
-  return USAGE_LINES.map((line, i) => textBlock(line, i === 0 ? {} : { spacing: "Small" }));
+function usageBlocks(usage: readonly UsageLine[]): CardElement[] {
+  return [
+    textBlock("**approvals** — the approvals queue (message the bot, or @mention it in a channel)"),
+    ...usage.map((u) => textBlock(`\`approvals ${u.words}\` — ${u.what}`, { spacing: "Small" })),
+  ];
 }
 
-export function helpCard(): AdaptiveCard {
-  return checked(card(usageBlocks(), "Usage of approvals"), "help card");
+export function helpCard(usage: readonly UsageLine[]): AdaptiveCard {
+  return checked(card(usageBlocks(usage), "Usage of approvals"), "help card");
 }
 
-/** A short answer: a result, an error, or the usage. */
-export function replyCard(notice: CardNotice, withUsage = false): AdaptiveCard {
-  const body = [noticeBlock(notice), ...(withUsage ? usageBlocks() : [])];
+/** A short answer: a result, an error, or (with `usage`) the usage after it. */
+export function replyCard(notice: CardNotice, usage?: readonly UsageLine[]): AdaptiveCard {
+  const body = [noticeBlock(notice), ...(usage ? usageBlocks(usage) : [])];
   return checked(card(body, notice.text), "reply card");
 }

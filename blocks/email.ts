@@ -111,7 +111,7 @@ function linksText(f: ApprovalFacts, links: DecideLinks | undefined): string[] {
 
 /** The approval message: links for the recipient while pending; the outcome and no links once decided. */
 export function approvalEmail(f: ApprovalFacts, links?: DecideLinks): EmailMessage {
-  const title = f.pending ? `Approval needed: ${f.action}` : `${capitalise(f.state)}: ${f.action}`;
+  const { title } = f;
   const lead = f.pending
     ? `${f.agent} wants to run ${f.action} (${f.risk}).`
     : `${f.agent} asked to run ${f.action} (${f.risk}).`;
@@ -155,8 +155,4 @@ export function overrideNoticeEmail(f: ApprovalFacts): EmailMessage {
       `<h2 style="font-size:18px;color:#c62828">${escapeHtml(lead)}</h2>${factsHtml(f)}${linksHtml(f, undefined)}`,
     ),
   };
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -1,5 +1,6 @@
-// Slack's size limits, as constants the renderers enforce: text is cut to fit, lists are paged to fit,
-// and what cannot be cut (a modal's private_metadata) is checked before it is sent.
+// The platforms' size limits, as constants the renderers enforce: Slack's (text is cut to fit, lists are
+// paged to fit, and what cannot be cut, a modal's private_metadata, is checked before it is sent) and
+// Teams' (a card's bytes). How long a rationale may be is the domain's rule, RATIONALE_MAX in model/.
 
 export const SLACK_LIMITS = {
   blocksPerMessage: 50,
@@ -40,13 +41,11 @@ export const TEAMS_LIMITS = {
   text: 2000,
   factValue: 500,
   actionTitle: 40,
-  /** The rationale input; the same length the Slack modal takes. */
-  rationale: 2000,
   /** Rows of an `approvals ls` / history card: each row is a few hundred bytes. */
   queueRows: 15,
 } as const;
 
-/** UTF-8 bytes of a card as it goes over the wire. */
+/** UTF-8 bytes of a card (or the message carrying it) as it goes over the wire. */
 export function cardBytes(card: unknown): number {
   return new TextEncoder().encode(JSON.stringify(card)).length;
 }

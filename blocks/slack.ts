@@ -1,9 +1,10 @@
 // Block Kit renderings of the neutral views: the approval card (buttons while pending, the outcome once
 // decided), the rationale modals, the /approvals pages, the escalation and the override notice. Every
 // text is escaped for mrkdwn and cut to Slack's limits; lists are paged to fit a message.
+import { RATIONALE_MAX } from "../model/routing.ts";
 import { assertBlockCount, clip, SLACK_LIMITS as L } from "./limits.ts";
 import { approvalSummary } from "./text.ts";
-import type { ApprovalFacts } from "./view.ts";
+import { type ApprovalFacts, filterWords, type QueueFilter, type UsageLine } from "./view.ts";
 
 export type Block = Record<string, unknown>;
 export interface SlackMessage {
@@ -100,9 +101,8 @@ function factFields(f: ApprovalFacts): Block {
 }
 
 function cardBody(f: ApprovalFacts): Block[] {
-  const title = f.pending ? `Approval needed: ${f.action}` : `${capitalise(f.state)}: ${f.action}`;
   const blocks: Block[] = [
-    header(title),
+    header(f.title),
     factFields(f),
     section(
       `*Input*${f.inputTruncated ? " (truncated)" : ""}\n${codeBlock(f.inputPreview, L.sectionText - 20)}`,
@@ -160,7 +160,7 @@ function rationaleInput(optional: boolean, hint: string): Block {
       type: "plain_text_input",
       action_id: RATIONALE_INPUT,
       multiline: true,
-      max_length: 2000,
+      max_length: RATIONALE_MAX,
     },
   };
 }
@@ -248,11 +248,6 @@ export function bulkResultModal(results: { id: string; outcome: string; message?
   };
 }
 
-export interface QueueFilter {
-  agent?: string | undefined;
-  tool?: string | undefined;
-}
-
 function queueRow(f: ApprovalFacts, index: number, withButtons: boolean): Block[] {
   const line =
     `*<${f.recordUrl}|${esc(f.action)}>* for *${esc(f.agent)}* · ${esc(f.risk)} · ${badge(f)}\n` +
@@ -285,12 +280,7 @@ export function queueMessage(
   opts: { filter: QueueFilter; nextCursor: string | null },
 ): SlackMessage {
   const page = items.slice(0, QUEUE_PAGE_SIZE);
-  const filters = [
-    opts.filter.agent && `agent ${opts.filter.agent}`,
-    opts.filter.tool && `tool ${opts.filter.tool}`,
-  ]
-    .filter(Boolean)
-    .join(", ");
+  const filters = filterWords(opts.filter);
   const blocks: Block[] = [
     header(`Waiting for you: ${page.length}${opts.nextCursor ? "+" : ""}`),
     context(`Most urgent first${filters ? ` · ${esc(filters)}` : ""} · tick rows to decide several at once`),
@@ -333,25 +323,20 @@ export function describeMessage(f: ApprovalFacts): SlackMessage {
   return approvalCard(f);
 }
 
-export const USAGE = [
-  "*/approvals* — the approvals queue",
-  "• `/approvals ls [--agent A] [--tool T]` — what waits for you, most urgent first (the default)",
-  "• `/approvals describe ID` — one approval in full",
-  "• `/approvals decide ID approve|reject RATIONALE` — decide without the buttons",
-  "• `/approvals history` — recently decided approvals routed to you",
-  '• `/approvals override ID approve|reject --grant-by ROLE --reason "…"` — break-glass, Role members only',
-  "• `/approvals help` — this text",
-].join("\n");
+function usageText(usage: readonly UsageLine[]): string {
+  const lines = usage.map((u) => `• \`/approvals ${u.words}\` — ${u.what}`);
+  return ["*/approvals* — the approvals queue", ...lines].join("\n");
+}
 
-/** A short ephemeral reply: a result, an error, or the usage. */
-export function replyMessage(text: string, withUsage = false): SlackMessage {
+/** A short ephemeral reply: a result, an error, or (with `usage`) the usage after it. */
+export function replyMessage(text: string, usage?: readonly UsageLine[]): SlackMessage {
   const blocks: Block[] = [section(esc(text))];
-  if (withUsage) blocks.push(section(USAGE));
+  if (usage) blocks.push(section(usageText(usage)));
   return { text: clip(text, L.messageText), blocks };
 }
 
-export function helpMessage(): SlackMessage {
-  return { text: "Usage of /approvals", blocks: [section(USAGE)] };
+export function helpMessage(usage: readonly UsageLine[]): SlackMessage {
+  return { text: "Usage of /approvals", blocks: [section(usageText(usage))] };
 }
 
 /** Where the card was posted, as Slack links (archive permalinks). */
@@ -389,8 +374,4 @@ export function overrideNoticeMessage(f: ApprovalFacts, links: CardLink[]): Slac
     context(linksLine(links, f)),
   ];
   return { text: clip(`Override: ${f.id} — ${f.outcome ?? ""}`, L.messageText), blocks };
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

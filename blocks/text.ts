@@ -1,5 +1,5 @@
 // Plain-text renderings: the `text` fallback of chat notifications (screen readers, push notifications,
-// clients without blocks) and terminal output.
+// clients without blocks) and the plain-text part of emails. (The terminal has its own renderer, cli/render/.)
 import { clip, SLACK_LIMITS } from "./limits.ts";
 import type { ApprovalFacts } from "./view.ts";
 

@@ -1,7 +1,9 @@
-// One neutral view of an approval, rendered per platform (Slack blocks, plain text, and later Teams and
-// email): the facts a person needs to decide, already worded, with no platform markup.
-import type { ApprovalView, DecisionView } from "../handlers/approvals/types.ts";
-import type { SlaState } from "../handlers/sla.ts";
+// One neutral view of an approval: the facts a person needs to decide, already worded, with no platform
+// markup. Block Kit (slack.ts), Adaptive Cards (adaptive.ts), email and its pages (email.ts) and plain
+// text (text.ts) all render this same view, so every surface shows the same facts in the same words.
+import type { Approval, SlaState } from "../sdk/types.ts";
+import { outcomeLine, pastTense } from "./decision.ts";
+import { capitalise, formatTime } from "./words.ts";
 
 /** How much of the input a card shows; the full record is a link away. */
 export const INPUT_PREVIEW_MAX = 1200;
@@ -27,6 +29,28 @@ export interface ApprovalFacts {
   outcome: string | null;
   /** approved / rejected / expired / pending, with override marked: a one-word state for titles. */
   state: string;
+  /** "Approval needed: refund.issue" while pending; "Approved: refund.issue" once decided. */
+  title: string;
+}
+
+/** What a queue listing is narrowed to (`approvals ls --agent A --tool T`). */
+export interface QueueFilter {
+  agent?: string | undefined;
+  tool?: string | undefined;
+}
+
+/** One command of `approvals …`, for its help text (the lines are bot/commands/usage.ts). */
+export interface UsageLine {
+  /** What follows the command name: "decide ID approve|reject RATIONALE". */
+  words: string;
+  what: string;
+}
+
+/** "agent support-bot, tool refund.issue"; empty when nothing narrows the queue. */
+export function filterWords(filter: QueueFilter): string {
+  return [filter.agent && `agent ${filter.agent}`, filter.tool && `tool ${filter.tool}`]
+    .filter(Boolean)
+    .join(", ");
 }
 
 export const SLA_LABELS: Record<SlaState, string> = {
@@ -35,12 +59,6 @@ export const SLA_LABELS: Record<SlaState, string> = {
   breached: "SLA breached",
   expired: "expired",
 };
-
-/** 2026-05-01 14:03 UTC: one unambiguous form for every surface. */
-export function formatTime(iso: string): string {
-  const d = new Date(iso);
-  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
 
 export function recordUrl(publicUrl: string, id: string): string {
   return `${publicUrl}/v1/approvals/${encodeURIComponent(id)}`;
@@ -60,32 +78,22 @@ export function previewInput(input: unknown, max = INPUT_PREVIEW_MAX): { text: s
   };
 }
 
-export function outcomeLine(d: DecisionView): string {
-  if (d.kind === "timeout") return `Expired — denied: ${d.rationale}`;
-  if (d.kind === "override") {
-    const verb = d.decision === "approve" ? "approved" : "rejected";
-    return `Overridden by ${d.decidedBy} under ${d.grantBy}: ${d.rationale} (${verb} at ${formatTime(d.decidedAt)})`;
-  }
-  const verb = d.decision === "approve" ? "Approved" : "Rejected";
-  const why = d.rationale ? ` — ${d.rationale}` : "";
-  return `${verb} by ${d.decidedBy} at ${formatTime(d.decidedAt)}${why}`;
-}
-
-function stateWord(a: ApprovalView): string {
+function stateWord(a: Approval): string {
   const d = a.decision;
   if (!d) return a.status;
   if (d.kind === "timeout") return "expired";
-  const verb = d.decision === "approve" ? "approved" : "rejected";
-  return d.kind === "override" ? `${verb} (override)` : verb;
+  return d.kind === "override" ? `${pastTense(d.decision)} (override)` : pastTense(d.decision);
 }
 
-export function approvalFacts(a: ApprovalView, publicUrl: string): ApprovalFacts {
+export function approvalFacts(a: Approval, publicUrl: string): ApprovalFacts {
   const preview = previewInput(a.input);
+  const action = a.tool ?? a.action;
+  const state = stateWord(a);
   return {
     id: a.id,
     pending: a.status === "pending",
     agent: a.agent,
-    action: a.tool ?? a.action,
+    action,
     risk: a.risk ?? "unspecified",
     inputPreview: preview.text,
     inputTruncated: preview.truncated,
@@ -98,6 +106,7 @@ export function approvalFacts(a: ApprovalView, publicUrl: string): ApprovalFacts
     approvers: a.approverRefs.join(", ") || a.approvers.join(", "),
     rationaleRequired: a.rationaleRequired,
     outcome: a.decision ? outcomeLine(a.decision) : null,
-    state: stateWord(a),
+    state,
+    title: a.status === "pending" ? `Approval needed: ${action}` : `${capitalise(state)}: ${action}`,
   };
 }

@@ -1,6 +1,8 @@
 // The server's refusals, said so a person at a terminal knows what happened and what to do next.
 // Every path ends in a CliError (exit 1); the server's own message is kept, with the decision or hint added.
-import type { DecisionView } from "../handlers/approvals/types.ts";
+
+import { standingDecision } from "../blocks/decision.ts";
+import type { Decision } from "../sdk/types.ts";
 import type { Connection } from "./client.ts";
 import { ApiError, CliError } from "./errors.ts";
 import type { Io } from "./io.ts";
@@ -11,7 +13,7 @@ export function explainRefusal(err: unknown, io: Io, conn: Connection, approvalI
   if (!(err instanceof ApiError)) throw err;
   switch (err.code) {
     case "already_decided": {
-      const d = err.body.decision as DecisionView | undefined;
+      const d = err.body.decision as Decision | undefined;
       if (!d) break;
       throw new CliError(`refused: ${standing(approvalId ?? "the approval", d, io.now())}`);
     }
@@ -33,13 +35,8 @@ export function explainRefusal(err: unknown, io: Io, conn: Connection, approvalI
 }
 
 /** "approval-x was already approved by ana@example.com 2m ago via cli: “Refund eligibility confirmed.”" */
-function standing(id: string, d: DecisionView, now: Date): string {
-  if (d.kind === "timeout")
-    return `${id} expired ${relativeTime(d.decidedAt, now)} (denied: no decision in time)`;
-  const verb = d.decision === "approve" ? "approved" : "rejected";
-  const how = d.kind === "override" ? ` (override under ${d.grantBy})` : "";
-  const why = d.rationale ? `: “${d.rationale}”` : "";
-  return `${id} was already ${verb} by ${d.decidedBy} ${relativeTime(d.decidedAt, now)} via ${d.via}${how}${why}`;
+function standing(id: string, d: Decision, now: Date): string {
+  return standingDecision(id, d, { when: (iso) => relativeTime(iso, now), via: true, rationale: true });
 }
 
 /** What to do about a key of the wrong kind. */

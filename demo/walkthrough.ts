@@ -109,8 +109,8 @@ async function main(): Promise<void> {
   console.log(s.bold(`\nDone: one refund, ${ran}; the agent never stopped triaging.\n`));
 }
 
-/** The SDK's Approval, with the routing as written in the policy (the operator view has it). */
-type ApprovalLite = Approval & { approverRefs: string[]; input: { ticket?: string } };
+/** The SDK's Approval, with the refund's input. */
+type ApprovalLite = Approval & { input: { ticket?: string } };
 
 async function getJson<T>(url: string, key: string): Promise<T> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });

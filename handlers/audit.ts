@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Queryable, Tx } from "../db/open.ts";
 import { auditEvents } from "../db/schema.ts";
+import type { AuditPage, AuditVerification } from "../sdk/types.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -16,12 +17,6 @@ export interface AuditEventInput {
   actor: string;
   data: Record<string, unknown>;
   at: Date;
-}
-
-export interface AuditEvent extends AuditEventInput {
-  id: number;
-  prevHash: string;
-  hash: string;
 }
 
 export function hashEvent(prevHash: string, e: AuditEventInput): string {
@@ -77,7 +72,7 @@ export async function appendAuditEvents(tx: Tx, events: AuditEventInput[]): Prom
 export async function listAudit(
   q: Queryable,
   opts: { approvalId?: string | undefined; afterId?: number | undefined; limit?: number } = {},
-): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+): Promise<AuditPage> {
   const limit = opts.limit ?? 1000;
   const rows = await q
     .select()
@@ -90,18 +85,21 @@ export async function listAudit(
     )
     .orderBy(asc(auditEvents.id))
     .limit(limit + 1);
-  const items = rows.slice(0, limit).map((r) => ({ ...r, data: r.data as Record<string, unknown> }));
+  const items = rows.slice(0, limit).map((r) => ({
+    id: r.id,
+    at: r.at.toISOString(),
+    type: r.type,
+    approvalId: r.approvalId,
+    actor: r.actor,
+    data: r.data as Record<string, unknown>,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  }));
   return { items, nextCursor: rows.length > limit ? String(items.at(-1)!.id) : null };
 }
 
-export interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  firstBadEventId?: number;
-}
-
 /** Recomputes the whole chain in pages; names the first event whose hash or link does not hold. */
-export async function verifyAudit(q: Queryable, pageSize = 1000): Promise<VerifyResult> {
+export async function verifyAudit(q: Queryable, pageSize = 1000): Promise<AuditVerification> {
   let prevHash = GENESIS_HASH;
   let checked = 0;
   let afterId = 0;

@@ -1,6 +1,6 @@
 // What the domain needs from the outside world, handed in by the composition root (bot/app.ts).
 import type { Database } from "../db/open.ts";
-import type { ResourceSet } from "../gateway/resources/types.ts";
+import type { ResourceSet } from "../model/resources.ts";
 import type { Clock } from "./clock.ts";
 
 export interface HandlerDeps {

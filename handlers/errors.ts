@@ -1,4 +1,7 @@
 // One code per failure. Edges (HTTP, Slack, Teams, CLI) map codes to their own replies in one place each.
+// The codes are the wire contract's (sdk/types.ts ErrorCode): a code missing here, or one the SDK does
+// not list, fails the build.
+import type { ErrorCode } from "../sdk/types.ts";
 
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -20,9 +23,7 @@ export const ERROR_STATUS = {
   override_limit: 429,
   internal: 500,
   unavailable: 503,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
+} as const satisfies Record<ErrorCode, number>;
 
 export class CodedError extends Error {
   constructor(

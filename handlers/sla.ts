@@ -1,6 +1,6 @@
 // SLA state of an approval, computed from the clock: the sweeper records transitions, but what the queue
 // shows never waits for a sweep.
-export type SlaState = "on_track" | "at_risk" | "breached" | "expired";
+import type { SlaState } from "../sdk/types.ts";
 
 export interface SlaTimes {
   status: string;

@@ -1,15 +1,23 @@
-// The shapes the Countersign API answers with (CONTRACT.md section 3). More fields may appear.
+// The shapes the Countersign API answers with (CONTRACT.md section 3): the one definition of the wire
+// contract. The server's presenters are checked against these types when it compiles, and the CLI reads
+// the API through them, so the SDK, the server and the CLI cannot drift apart. More fields may appear.
 
 export type ApprovalStatus = "pending" | "approved" | "rejected" | "expired";
+/** Computed from the clock: on_track, then at_risk and breached at the SLA times, expired at expiresAt. */
+export type SlaState = "on_track" | "at_risk" | "breached" | "expired";
+export type DecisionValue = "approve" | "reject";
 
 export interface Decision {
-  decision: "approve" | "reject";
+  decision: DecisionValue;
+  /** human: a routed approver; override: break-glass under a Role; timeout: nobody decided in time. */
   kind: "human" | "override" | "timeout";
+  /** Where it was decided: slack, teams, email, api, cli, web, sweeper. */
   via: string;
   /** The approver's email (or countersign-sweeper for a timeout). */
   decidedBy: string;
   decidedAt: string;
   rationale: string;
+  /** The Role an override was made under. */
   grantBy: string | null;
 }
 
@@ -17,6 +25,7 @@ export interface Approval {
   id: string;
   status: ApprovalStatus;
   agent: string;
+  /** The Tool of a gateway call; null for an approval the agent asked for itself (requireApproval). */
   tool: string | null;
   action: string;
   toolCallId: string | null;
@@ -25,12 +34,57 @@ export interface Approval {
   risk: string | null;
   policy: string | null;
   rule: number | null;
+  /** Emails of everyone who may decide, resolved when the approval was created. */
   approvers: string[];
+  /** The approver references as the policy wrote them (team:…, user:…). */
+  approverRefs: string[];
   channels: string[];
+  rationaleRequired: boolean;
   createdAt: string;
   expiresAt: string;
-  sla: "on_track" | "at_risk" | "breached" | "expired";
+  slaAtRiskAt: string;
+  slaBreachAt: string;
+  sla: SlaState;
+  /** When the SLA breach was escalated; null while it was not. */
+  escalatedAt: string | null;
   decision: Decision | null;
+  /** Where the card went and how each copy fared: only for operator and admin keys, on GET of one approval. */
+  deliveries?: Delivery[];
+}
+
+/** One message of an approval: a posted copy of its card, an escalation, or an override notice. */
+export interface Delivery {
+  channel: string;
+  platform: "slack" | "teams" | "email";
+  purpose: "card" | "escalation" | "notice";
+  status: "pending" | "posted" | "failed";
+  /** The resolved destination (Slack channel id, Teams conversation, email address). */
+  target: string | null;
+  attempts: number;
+  error: string | null;
+  /** True when the posted copy still shows an older state of the approval (an update is due). */
+  updateDue: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /v1/approvals. */
+export interface ApprovalPage {
+  items: Approval[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export type BulkOutcome =
+  | "decided"
+  | "already_decided"
+  | "not_an_approver"
+  | "not_found"
+  | "rationale_required";
+
+/** POST /v1/approvals/bulk-decide: one result per id, in the order asked. */
+export interface BulkDecideResult {
+  results: { id: string; outcome: BulkOutcome; message?: string }[];
 }
 
 export type ToolCallStatus =
@@ -64,6 +118,64 @@ export interface ToolCall<Result = unknown> {
 export type SettledToolCall<Result = unknown> = ToolCall<Result> & {
   status: "succeeded" | "failed" | "outcome_unknown";
 };
+
+/** One event of the hash-chained audit log (GET /v1/audit, admin key). */
+export interface AuditEvent {
+  id: number;
+  at: string;
+  type: string;
+  approvalId: string | null;
+  actor: string;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}
+
+/** GET /v1/audit/verify: the chain recomputed; the first event whose hash or link does not hold. */
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  firstBadEventId?: number;
+}
+
+/** POST /v1/keys: the key is shown this once. */
+export interface CreatedKey {
+  key: string;
+  kind: "agent" | "operator";
+  subject: string;
+}
+
+/** Every code an API error may carry. */
+export type ErrorCode =
+  | "bad_request"
+  | "invalid_json"
+  | "unauthorized"
+  | "forbidden"
+  | "denied"
+  | "not_an_approver"
+  | "not_permitted"
+  | "not_found"
+  | "unknown_tool"
+  | "already_decided"
+  | "payload_too_large"
+  | "invalid_input"
+  | "rationale_required"
+  | "reason_required"
+  | "no_route"
+  | "idempotency_key_reused"
+  | "override_limit"
+  | "internal"
+  | "unavailable";
+
+/** Every refusal: the code, a message for people, and details (already_decided carries `decision`). */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; [detail: string]: unknown };
+}
 
 export interface ClientOptions {
   /** Default: COUNTERSIGN_URL, else http://127.0.0.1:8080. */

@@ -1,15 +1,15 @@
 // The words of `approvals …` (Slack's `/approvals`, Teams' `approvals` message): tokenised with quotes
 // (straight or the curly ones chat clients type), then matched to one command. Anything else is a usage
-// error naming the problem. No platform is known here.
-
-export type Decision = "approve" | "reject";
+// error naming the problem. No platform is known here. What `approvals help` says of each command is
+// beside this, in usage.ts.
+import type { DecisionValue } from "../../sdk/types.ts";
 
 export type Command =
   | { kind: "ls"; agent?: string; tool?: string }
   | { kind: "describe"; id: string }
-  | { kind: "decide"; id: string; decision: Decision; rationale: string }
+  | { kind: "decide"; id: string; decision: DecisionValue; rationale: string }
   | { kind: "history" }
-  | { kind: "override"; id: string; decision: Decision; grantBy: string; reason: string | undefined }
+  | { kind: "override"; id: string; decision: DecisionValue; grantBy: string; reason: string | undefined }
   | { kind: "help" }
   | { kind: "usage"; error: string };
 
@@ -41,7 +41,7 @@ export function tokenize(text: string): string[] {
   return tokens;
 }
 
-function decisionOf(word: string | undefined): Decision | undefined {
+function decisionOf(word: string | undefined): DecisionValue | undefined {
   return word === "approve" || word === "reject" ? word : undefined;
 }
 

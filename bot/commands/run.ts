@@ -2,7 +2,8 @@
 // as the person who typed them, and answered with a neutral result that each platform renders its own way.
 // Handler errors are thrown, not returned, so each platform keeps one error path for them and for the
 // identity lookup that comes before.
-import { type ApprovalFacts, approvalFacts, outcomeLine } from "../../blocks/view.ts";
+import { outcomeLine } from "../../blocks/decision.ts";
+import { type ApprovalFacts, approvalFacts, type QueueFilter, type UsageLine } from "../../blocks/view.ts";
 import {
   type Actor,
   decide,
@@ -13,6 +14,7 @@ import {
 } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { parseCommand } from "./parser.ts";
+import { COMMAND_USAGE } from "./usage.ts";
 
 export interface CommandContext {
   deps: HandlerDeps;
@@ -23,18 +25,13 @@ export interface CommandContext {
   pageSize: number;
 }
 
-export interface QueueFilter {
-  agent?: string | undefined;
-  tool?: string | undefined;
-}
-
 export type CommandResult =
   | { kind: "queue"; items: ApprovalFacts[]; filter: QueueFilter; nextCursor: string | null }
   | { kind: "history"; items: ApprovalFacts[] }
   | { kind: "approval"; approval: ApprovalFacts }
   | { kind: "decided"; text: string }
-  | { kind: "help" }
-  | { kind: "usage"; text: string };
+  | { kind: "help"; usage: readonly UsageLine[] }
+  | { kind: "usage"; text: string; usage: readonly UsageLine[] };
 
 /** One page of the queue `actor` may decide, most urgent first. */
 export async function queuePage(
@@ -108,8 +105,8 @@ export async function runCommand(ctx: CommandContext, actor: Actor, words: strin
       };
     }
     case "help":
-      return { kind: "help" };
+      return { kind: "help", usage: COMMAND_USAGE };
     case "usage":
-      return { kind: "usage", text: `${cmd.error}.` };
+      return { kind: "usage", text: `${cmd.error}.`, usage: COMMAND_USAGE };
   }
 }

@@ -1,7 +1,9 @@
 // What a platform plugs into the `approvals …` command: one renderer per kind of result. The type makes a
 // platform that forgets a kind fail to compile, so no result goes unanswered on one surface only.
+
+import type { QueueFilter } from "../../blocks/view.ts";
 import type { Actor } from "../../handlers/approvals/index.ts";
-import { type CommandContext, type CommandResult, type QueueFilter, queuePage, runCommand } from "./run.ts";
+import { type CommandContext, type CommandResult, queuePage, runCommand } from "./run.ts";
 
 export type CommandRenderer<T> = {
   [K in CommandResult["kind"]]: (result: Extract<CommandResult, { kind: K }>) => T;

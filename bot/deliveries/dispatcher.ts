@@ -1,19 +1,23 @@
 // Delivers the outbox: posts new cards, refreshes stale ones, sends escalations and override notices.
-// Any replica may run it: a batch is claimed by one atomic UPDATE … FOR UPDATE SKIP LOCKED that also
-// leases the rows, so no message is sent by two replicas; a replica that dies mid-send frees its rows
-// when the lease passes. A failing platform never blocks another, nor the approval itself.
-import { eq, sql } from "drizzle-orm";
+// Any replica may run it: the outbox (outbox/dispatch.ts) claims and leases due rows so no message is sent
+// by two replicas, and records how each attempt went. This drives it: wakes on NOTIFY and on a timer,
+// hands each job to its platform's notifier with the approval as it is now, and bounds each attempt. A
+// failing platform never blocks another, nor the approval itself.
 import type { Logger } from "pino";
-import { queryRows } from "../../db/open.ts";
-import { deliveries } from "../../db/schema.ts";
 import { getApproval } from "../../handlers/approvals/index.ts";
-import { DELIVERIES_DUE, type Platform } from "../../handlers/channels.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
-import { DeliveryError, type DeliveryJob, type Notifier } from "./notifier.ts";
+import {
+  claimDue,
+  type DeliveryJob,
+  recordFailure,
+  recordSent,
+  recordUndeliverable,
+} from "../../outbox/dispatch.ts";
+import { DELIVERIES_DUE } from "../../outbox/enqueue.ts";
+import type { Platform } from "../../outbox/platforms.ts";
+import { DeliveryError, type Notifier } from "./notifier.ts";
 
-const LEASE_MS = 60_000;
 const BATCH = 20;
-const MAX_ATTEMPTS = 8;
 const POLL_MS = 1_000;
 const ATTEMPT_TIMEOUT_MS = 30_000;
 
@@ -26,11 +30,6 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** How long one post or update may take before it counts as failed and is retried later. */
   attemptTimeoutMs?: number;
-}
-
-/** Exponential backoff from 1 s, capped at 5 minutes. */
-export function backoffMs(attempt: number): number {
-  return Math.min(1000 * 2 ** Math.max(attempt - 1, 0), 300_000);
 }
 
 export class DeliveryDispatcher {
@@ -86,68 +85,44 @@ export class DeliveryDispatcher {
     }
   }
 
-  private async claim(): Promise<DeliveryJob[]> {
-    const now = this.options.deps.clock.now();
-    const leaseUntil = new Date(now.getTime() + LEASE_MS);
-    const rows = await queryRows<{ id: number }>(
-      this.options.deps.database.db,
-      sql`UPDATE deliveries SET next_attempt_at = ${leaseUntil}, attempts = attempts + 1
-          WHERE id IN (
-            SELECT id FROM deliveries
-            WHERE (status = 'pending' OR (status = 'posted' AND shown_version < want_version))
-              AND next_attempt_at <= ${now}
-            ORDER BY next_attempt_at, id
-            LIMIT ${BATCH}
-            FOR UPDATE SKIP LOCKED)
-          RETURNING id`,
-    );
-    if (rows.length === 0) return [];
-    // Re-read through drizzle for typed columns (the raw RETURNING gives snake_case).
-    const ids = rows.map((r) => Number(r.id));
-    return this.options.deps.database.db
-      .select()
-      .from(deliveries)
-      .where(sql`${deliveries.id} IN (${sql.join(ids, sql`, `)})`);
+  private claim(): Promise<DeliveryJob[]> {
+    const { database, clock } = this.options.deps;
+    return claimDue(database.db, clock.now(), BATCH);
   }
 
   private async deliver(job: DeliveryJob): Promise<void> {
-    const { logger } = this.options;
+    const { deps, logger } = this.options;
+    const { db } = deps.database;
     const notifier = this.notifiers.get(job.platform);
     if (!notifier) {
       const reason = this.options.offReasons[job.platform] ?? `${job.platform}: off`;
-      await this.finish(job, { status: "failed", error: reason });
+      await recordUndeliverable(db, job, reason, deps.clock.now());
       return;
     }
-    // The version this attempt brings the message up to; a change meanwhile leaves it due again.
-    const version = job.wantVersion;
     try {
-      const approval = await getApproval(this.options.deps, job.approvalId);
+      const approval = await getApproval(deps, job.approvalId);
       if (job.status === "pending") {
         const posted = await this.bounded(notifier.post(job, approval), job);
-        await this.finish(job, { status: "posted", ...posted, shownVersion: version, error: null });
+        await recordSent(db, job, posted, deps.clock.now());
       } else {
         await this.bounded(notifier.update(job, approval), job);
-        await this.finish(job, { shownVersion: version, error: null });
+        await recordSent(db, job, undefined, deps.clock.now());
       }
     } catch (err) {
       const failure =
         err instanceof DeliveryError
           ? err
           : new DeliveryError("error", err instanceof Error ? err.message : String(err), true);
-      const giveUp = !failure.retryable || job.attempts >= MAX_ATTEMPTS;
+      const { gaveUp } = await recordFailure(db, job, failure, deps.clock.now());
       logger.warn(
-        { deliveryId: job.id, approvalId: job.approvalId, channel: job.channel, code: failure.code, giveUp },
+        {
+          deliveryId: job.id,
+          approvalId: job.approvalId,
+          channel: job.channel,
+          code: failure.code,
+          giveUp: gaveUp,
+        },
         `delivery to ${job.channel} failed: ${failure.message}`,
-      );
-      const now = this.options.deps.clock.now().getTime();
-      const retryAt = new Date(now + (failure.retryAfterMs ?? backoffMs(job.attempts)));
-      await this.finish(
-        job,
-        giveUp && job.status === "pending"
-          ? { status: "failed", error: failure.message }
-          : giveUp
-            ? { shownVersion: version, error: failure.message }
-            : { error: failure.message, nextAttemptAt: retryAt },
       );
     }
   }
@@ -167,19 +142,5 @@ export class DeliveryDispatcher {
       );
     });
     return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  private async finish(job: DeliveryJob, set: Partial<DeliveryJob>): Promise<void> {
-    const now = this.options.deps.clock.now();
-    const done = set.error === null;
-    await this.options.deps.database.db
-      .update(deliveries)
-      .set({
-        ...set,
-        // Success resets the attempt count and makes a newer version due at once.
-        ...(done ? { attempts: 0, nextAttemptAt: now } : {}),
-        updatedAt: now,
-      })
-      .where(eq(deliveries.id, job.id));
   }
 }

@@ -1,24 +1,17 @@
-// The port every chat or email platform implements to post and refresh approval messages. The
-// dispatcher owns retries, leases and bookkeeping; a notifier only talks to its platform.
-import type { deliveries } from "../../db/schema.ts";
-import type { ApprovalView } from "../../handlers/approvals/index.ts";
-import type { Platform } from "../../handlers/channels.ts";
-
-export type DeliveryJob = typeof deliveries.$inferSelect;
-
-export interface Posted {
-  /** The resolved destination (Slack channel id, Teams conversation id, email address). */
-  target: string;
-  /** The platform's reference to the message, for later updates (Slack ts, Teams activity id, Message-ID). */
-  messageRef: string;
-}
+// The port every chat or email platform implements to post and refresh approval messages. A claimed job
+// carries what a notifier needs beyond the approval (the copies of its card to link to, a place to keep
+// progress), and the dispatcher hands it over with the approval as it is now; the outbox and the
+// dispatcher own retries, leases and bookkeeping, so a notifier only talks to its platform.
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
+import type { Platform } from "../../outbox/platforms.ts";
+import type { Approval } from "../../sdk/types.ts";
 
 export interface Notifier {
   readonly platform: Platform;
   /** Posts the job's message (a card, an escalation, an override notice) showing `approval` as it is now. */
-  post(job: DeliveryJob, approval: ApprovalView): Promise<Posted>;
+  post(job: DeliveryJob, approval: Approval): Promise<Posted>;
   /** Refreshes a posted card in place to show `approval` as it is now. */
-  update(job: DeliveryJob, approval: ApprovalView): Promise<void>;
+  update(job: DeliveryJob, approval: Approval): Promise<void>;
 }
 
 /** A failed delivery attempt. Retryable ones are tried again with backoff (or after retryAfterMs). */

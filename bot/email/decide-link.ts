@@ -1,30 +1,29 @@
 // What opening and submitting an email link leads to. Opening (GET) only reads: mail scanners and link
 // previews fetch links, so nothing is ever decided without the POST. Submitting hands the decision to the
-// domain (handlers decide: approver check, rationale rule, first decision wins) as the person the link
-// was minted for, and maps the domain's answer to the page the person sees.
-import type { ApprovalView, DecisionValue } from "../../handlers/approvals/index.ts";
-import { decide, getApproval } from "../../handlers/approvals/index.ts";
+// domain (handlers decide: approver check, rationale rules, first decision wins) as the person the link
+// was minted for, and maps the domain's answer to the page the person sees. Opening asks the domain too
+// (openDecision), so the page offers the form only to someone the domain would let decide.
+import { pastTense, standingDecision } from "../../blocks/decision.ts";
+import { capitalise } from "../../blocks/words.ts";
+import { decide, getApproval, openDecision } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { isCodedError } from "../../handlers/errors.ts";
+import { RATIONALE_MAX } from "../../model/routing.ts";
+import type { Approval } from "../../sdk/types.ts";
 import type { LinkClaim, LinkSigner } from "./links.ts";
-
-/** The same cap as the API's rationale. */
-export const RATIONALE_MAX = 3000;
 
 export type LinkPage =
   | { page: "error"; status: number; title: string; message: string }
-  | { page: "closed"; status: number; approval: ApprovalView; message: string }
+  | { page: "closed"; status: number; approval: Approval; message: string }
   | {
       page: "confirm";
       status: number;
-      approval: ApprovalView;
+      approval: Approval;
       claim: LinkClaim;
       error?: string;
       rationale?: string;
     }
-  | { page: "done"; status: 200; title: string; approval: ApprovalView; message: string };
-
-const VERB: Record<DecisionValue, string> = { approve: "approved", reject: "rejected" };
+  | { page: "done"; status: 200; title: string; approval: Approval; message: string };
 
 /** The page a GET shows: the confirm form while the link can still decide, otherwise why not. */
 export async function openLink(
@@ -39,23 +38,20 @@ export async function openLink(
       : { page: "error", status: 400, title: "This link is not valid", message: verified.message };
   }
   const { claim } = verified;
-  let approval: ApprovalView;
+  let approval: Approval;
   try {
-    approval = await getApproval(deps, claim.approvalId);
+    approval = await openDecision(deps, claim.approvalId, { email: claim.approver });
   } catch (err) {
-    if (isCodedError(err) && err.code === "not_found") {
-      return { page: "error", status: 404, title: "No such request", message: err.message };
+    if (!isCodedError(err)) throw err;
+    switch (err.code) {
+      case "not_found":
+        return { page: "error", status: 404, title: "No such request", message: err.message };
+      case "already_decided":
+        return closed(await getApproval(deps, claim.approvalId));
+      case "not_an_approver":
+        return { page: "error", status: 403, title: "Not an approver", message: err.message };
     }
     throw err;
-  }
-  if (approval.decision) return closed(approval);
-  if (!approval.approvers.includes(claim.approver)) {
-    return {
-      page: "error",
-      status: 403,
-      title: "Not an approver",
-      message: `${claim.approver} is not an approver of ${approval.id} (approvers: ${approval.approverRefs.join(", ")})`,
-    };
   }
   const now = deps.clock.now().getTime();
   const expiry = Math.min(claim.expiresAt.getTime(), new Date(approval.expiresAt).getTime());
@@ -81,14 +77,6 @@ export async function submitLink(
   if (opened.page !== "confirm") return opened;
   const { claim, approval } = opened;
   const rationale = typeof rationaleInput === "string" ? rationaleInput : "";
-  if (rationale.length > RATIONALE_MAX) {
-    return {
-      ...opened,
-      status: 422,
-      rationale: rationale.slice(0, RATIONALE_MAX),
-      error: `The rationale is ${rationale.length} characters long; at most ${RATIONALE_MAX} are kept.`,
-    };
-  }
   try {
     const decided = await decide(deps, {
       approvalId: claim.approvalId,
@@ -98,7 +86,7 @@ export async function submitLink(
       via: "email",
     });
     const at = decided.decision?.decidedAt ?? deps.clock.now().toISOString();
-    const title = capitalise(VERB[claim.decision]);
+    const title = capitalise(pastTense(claim.decision));
     return {
       page: "done",
       status: 200,
@@ -111,6 +99,14 @@ export async function submitLink(
     if (err.code === "rationale_required") {
       return { ...opened, status: 422, rationale, error: "A rationale is required for this request." };
     }
+    if (err.code === "bad_request" && err.details.field === "rationale") {
+      return {
+        ...opened,
+        status: 422,
+        rationale: rationale.slice(0, RATIONALE_MAX),
+        error: `The rationale is ${rationale.length} characters long; at most ${RATIONALE_MAX} are kept.`,
+      };
+    }
     if (err.code === "already_decided") return closed(await getApproval(deps, approval.id));
     if (err.code === "not_an_approver") {
       return { page: "error", status: 403, title: "Not an approver", message: err.message };
@@ -120,25 +116,12 @@ export async function submitLink(
 }
 
 /** Decided or expired: what stands, and since when. */
-function closed(approval: ApprovalView): LinkPage {
+function closed(approval: Approval): LinkPage {
   const d = approval.decision!;
-  if (d.kind === "timeout") {
-    return {
-      page: "closed",
-      status: 410,
-      approval,
-      message: `This request expired at ${d.decidedAt} (denied: no decision in time).`,
-    };
-  }
-  const how = d.kind === "override" ? ` (override under ${d.grantBy})` : "";
   return {
     page: "closed",
-    status: 409,
+    status: d.kind === "timeout" ? 410 : 409,
     approval,
-    message: `This request was already ${VERB[d.decision]} by ${d.decidedBy} at ${d.decidedAt}${how}.`,
+    message: `${standingDecision("This request", d)}.`,
   };
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

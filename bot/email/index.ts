@@ -40,7 +40,7 @@ export function createEmail(
     return signing;
   };
   return {
-    notifier: new EmailNotifier({ mailer, signer, deps, publicUrl }),
+    notifier: new EmailNotifier({ mailer, signer, publicUrl }),
     async register(server) {
       await server.register(emailRoutes({ deps, signer, publicUrl, logger }));
     },

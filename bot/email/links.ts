@@ -6,7 +6,8 @@
 // the standing decision.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { ApprovalView, DecisionValue } from "../../handlers/approvals/index.ts";
+import { isApprover } from "../../handlers/approvals/index.ts";
+import type { Approval, DecisionValue } from "../../sdk/types.ts";
 
 /** Longer than any token we mint; anything past it is refused before any work. */
 const MAX_TOKEN_LENGTH = 2048;
@@ -42,12 +43,12 @@ export class LinkSigner {
 
   /** Mints the link token for one approver of the approval; refuses anyone the approval does not name. */
   mint(
-    approval: Pick<ApprovalView, "id" | "approvers" | "expiresAt">,
+    approval: Pick<Approval, "id" | "approvers" | "expiresAt">,
     approver: string,
     decision: DecisionValue,
   ): string {
     const email = approver.toLowerCase();
-    if (!approval.approvers.includes(email)) {
+    if (!isApprover(approval, { email })) {
       throw new Error(`${approver} is not an approver of ${approval.id}; no link can be minted for them`);
     }
     const claim = {

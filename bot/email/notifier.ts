@@ -4,7 +4,6 @@
 // on, and is never handed links someone else could use. Escalations and override notices go to their
 // address, with links only when that address is itself an approver. Mail cannot be edited once sent, so
 // update() sends nothing: a link opened after the decision shows the standing decision instead.
-import { eq } from "drizzle-orm";
 import {
   approvalEmail,
   type DecideLinks,
@@ -13,17 +12,16 @@ import {
   overrideNoticeEmail,
 } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import { deliveries } from "../../db/schema.ts";
-import type { ApprovalView } from "../../handlers/approvals/index.ts";
-import type { HandlerDeps } from "../../handlers/deps.ts";
-import { DeliveryError, type DeliveryJob, type Notifier, type Posted } from "../deliveries/notifier.ts";
+import { isApprover } from "../../handlers/approvals/index.ts";
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
+import type { Approval } from "../../sdk/types.ts";
+import { DeliveryError, type Notifier } from "../deliveries/notifier.ts";
 import { decideUrl, type LinkSigner } from "./links.ts";
 import type { Mailer } from "./smtp.ts";
 
 export interface EmailNotifierOptions {
   mailer: Mailer;
   signer: () => Promise<LinkSigner>;
-  deps: HandlerDeps;
   publicUrl: string;
 }
 
@@ -35,7 +33,7 @@ export class EmailNotifier implements Notifier {
 
   constructor(private readonly o: EmailNotifierOptions) {}
 
-  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  async post(job: DeliveryJob, approval: Approval): Promise<Posted> {
     if (job.purpose === "card") return this.postCard(job, approval);
     const address = job.channel.slice("email:".length).toLowerCase();
     const facts = approvalFacts(approval, this.o.publicUrl);
@@ -52,7 +50,7 @@ export class EmailNotifier implements Notifier {
 
   async update(): Promise<void> {}
 
-  private async postCard(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  private async postCard(job: DeliveryJob, approval: Approval): Promise<Posted> {
     // Several email channels on one approval would mail each approver once per channel: the first sends.
     const first = approval.channels.find((c) => c.startsWith("email:"));
     if (first !== undefined && first !== job.channel) {
@@ -73,7 +71,7 @@ export class EmailNotifier implements Notifier {
       try {
         const message = approvalEmail(facts, await this.linksFor(approval, approver));
         sent[approver] = await this.o.mailer.send(approver, message);
-        await this.recordSent(job, sent);
+        await job.saveProgress({ sentTo: sent });
       } catch (err) {
         failures.push(err instanceof DeliveryError ? err : new DeliveryError("error", String(err), true));
       }
@@ -91,18 +89,11 @@ export class EmailNotifier implements Notifier {
   }
 
   /** The recipient's own links, while the approval is pending and only if the recipient may decide it. */
-  private async linksFor(approval: ApprovalView, recipient: string): Promise<DecideLinks | undefined> {
-    if (approval.status !== "pending" || !approval.approvers.includes(recipient)) return undefined;
+  private async linksFor(approval: Approval, recipient: string): Promise<DecideLinks | undefined> {
+    if (approval.status !== "pending" || !isApprover(approval, { email: recipient })) return undefined;
     const signer = await this.o.signer();
     const url = (decision: "approve" | "reject") =>
       decideUrl(this.o.publicUrl, signer.mint(approval, recipient, decision));
     return { approve: url("approve"), reject: url("reject") };
-  }
-
-  private async recordSent(job: DeliveryJob, sent: SentTo): Promise<void> {
-    await this.o.deps.database.db
-      .update(deliveries)
-      .set({ extra: { ...(job.extra as object), sentTo: sent } })
-      .where(eq(deliveries.id, job.id));
   }
 }

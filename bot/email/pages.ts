@@ -2,7 +2,8 @@
 // The same facts table as the email; everything from agents or people is escaped.
 import { escapeHtml, factsHtml, htmlDocument } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import { type LinkPage, RATIONALE_MAX } from "./decide-link.ts";
+import { RATIONALE_MAX } from "../../model/routing.ts";
+import type { LinkPage } from "./decide-link.ts";
 
 const STYLE = "max-width:720px;margin:24px auto;padding:0 12px";
 

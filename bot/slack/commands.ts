@@ -16,8 +16,8 @@ const SLACK_REPLIES: CommandRenderer<SlackMessage> = {
   history: (r) => historyMessage(r.items),
   approval: (r) => describeMessage(r.approval),
   decided: (r) => replyMessage(r.text),
-  help: () => helpMessage(),
-  usage: (r) => replyMessage(r.text, true),
+  help: (r) => helpMessage(r.usage),
+  usage: (r) => replyMessage(r.text, r.usage),
 };
 
 export function slackCommands(ctx: SlackContext): CommandRunner<SlackMessage> {

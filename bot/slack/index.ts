@@ -64,7 +64,6 @@ export function createSlack(
   const notifier = new SlackNotifier({
     web,
     channels: new ChannelDirectory(web),
-    deps,
     publicUrl,
     workspaceUrl: async () => (await botAuth()).url,
   });

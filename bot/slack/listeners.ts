@@ -16,15 +16,9 @@ import {
   VIEW,
 } from "../../blocks/slack.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import { alreadyDecided } from "../../handlers/approvals/already-decided.ts";
-import {
-  assertApprover,
-  bulkDecide,
-  decide,
-  findApproval,
-  presentApproval,
-} from "../../handlers/approvals/index.ts";
-import { CodedError } from "../../handlers/errors.ts";
+import { bulkDecide, decide, getApproval, openDecision } from "../../handlers/approvals/index.ts";
+import { isCodedError } from "../../handlers/errors.ts";
+import type { Approval } from "../../sdk/types.ts";
 import { slackCommands } from "./commands.ts";
 import type { SlackContext } from "./context.ts";
 import { RecentKeys } from "./recent-keys.ts";
@@ -164,7 +158,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   app.action(ACTION.openRecord, async ({ ack }) => ack());
 }
 
-/** Approve/Reject on a card or a queue row: entitlement first, then the rationale modal. */
+/** Approve/Reject on a card or a queue row: the domain's entitlement check first, then the rationale modal. */
 async function onDecideClick(
   ctx: SlackContext,
   b: ActionBody,
@@ -172,26 +166,22 @@ async function onDecideClick(
   decision: "approve" | "reject",
   respond: RespondFn,
 ): Promise<void> {
-  const [actor, found] = await Promise.all([
-    ctx.identity.actor(b.user.id),
-    findApproval(ctx.deps.database.db, id),
-  ]);
-  if (!found) throw new CodedError("not_found", `no approval with id ${id}`);
-  const now = ctx.deps.clock.now();
-  if (found.decision) {
-    await tell(ctx, b, respond, errorText(alreadyDecided(id, found.decision), ctx.logger));
+  const actor = await ctx.identity.actor(b.user.id);
+  let open: Approval;
+  try {
+    open = await openDecision(ctx.deps, id, actor);
+  } catch (err) {
+    if (!isCodedError(err) || err.code !== "already_decided") throw err;
+    await tell(ctx, b, respond, errorText(err, ctx.logger));
     // The clicked copy was stale: show it as it stands.
     const { channel_id: channel, message_ts: ts, is_ephemeral } = b.container ?? {};
     if (channel && ts && !is_ephemeral) {
-      const card = approvalCard(
-        approvalFacts(presentApproval(found.approval, found.decision, now), ctx.publicUrl),
-      );
+      const card = approvalCard(approvalFacts(await getApproval(ctx.deps, id), ctx.publicUrl));
       await ctx.web.chat.update({ channel, ts, text: card.text, blocks: slackBlocks(card.blocks) });
     }
     return;
   }
-  assertApprover(found.approval, actor);
-  const facts = approvalFacts(presentApproval(found.approval, null, now), ctx.publicUrl);
+  const facts = approvalFacts(open, ctx.publicUrl);
   await ctx.web.views.open({ trigger_id: b.trigger_id, view: slackView(decideModal(facts, decision)) });
 }
 

@@ -1,7 +1,6 @@
 // Posts and refreshes Slack messages for the delivery dispatcher: the approval card (updated in place
 // with chat.update once decided), the SLA escalation and the override notice (new messages linking the
-// card). It only talks to Slack; retries, leases and bookkeeping are the dispatcher's.
-import { and, eq } from "drizzle-orm";
+// card). It only talks to Slack; retries, leases and bookkeeping are the outbox's and the dispatcher's.
 import {
   approvalCard,
   type CardLink,
@@ -10,17 +9,15 @@ import {
   type SlackMessage,
 } from "../../blocks/slack.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import { deliveries } from "../../db/schema.ts";
-import type { ApprovalView } from "../../handlers/approvals/index.ts";
-import type { HandlerDeps } from "../../handlers/deps.ts";
-import type { DeliveryJob, Notifier, Posted } from "../deliveries/notifier.ts";
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
+import type { Approval } from "../../sdk/types.ts";
+import type { Notifier } from "../deliveries/notifier.ts";
 import type { ChannelDirectory } from "./channels.ts";
 import { slackBlocks, toDeliveryError, type WebClient } from "./web.ts";
 
 export interface SlackNotifierOptions {
   web: WebClient;
   channels: ChannelDirectory;
-  deps: HandlerDeps;
   publicUrl: string;
   /** The workspace URL (auth.test), for links to posted cards. */
   workspaceUrl: () => Promise<string>;
@@ -31,7 +28,7 @@ export class SlackNotifier implements Notifier {
 
   constructor(private readonly o: SlackNotifierOptions) {}
 
-  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  async post(job: DeliveryJob, approval: Approval): Promise<Posted> {
     const target = job.target ?? (await this.o.channels.resolve(job.channel));
     const message = await this.render(job, approval);
     try {
@@ -47,7 +44,7 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  async update(job: DeliveryJob, approval: ApprovalView): Promise<void> {
+  async update(job: DeliveryJob, approval: Approval): Promise<void> {
     // Only cards are refreshed; escalations and notices are point-in-time messages.
     if (job.purpose !== "card" || !job.target || !job.messageRef) return;
     const message = approvalCard(approvalFacts(approval, this.o.publicUrl));
@@ -63,36 +60,24 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  private async render(job: DeliveryJob, approval: ApprovalView): Promise<SlackMessage> {
+  private async render(job: DeliveryJob, approval: Approval): Promise<SlackMessage> {
     const facts = approvalFacts(approval, this.o.publicUrl);
     if (job.purpose === "card") return approvalCard(facts);
-    const links = await this.cardLinks(job.approvalId);
+    const links = await this.cardLinks(job);
     if (job.purpose === "notice") return overrideNoticeMessage(facts, links);
     const extra = job.extra as { escalateTo?: unknown };
     const escalateTo = Array.isArray(extra.escalateTo) ? extra.escalateTo.map(String) : [];
     return escalationMessage(facts, { links, escalateTo });
   }
 
-  /** Links to every posted Slack copy of the approval's card. */
-  private async cardLinks(approvalId: string): Promise<CardLink[]> {
-    const rows = await this.o.deps.database.db
-      .select({ channel: deliveries.channel, target: deliveries.target, ts: deliveries.messageRef })
-      .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.approvalId, approvalId),
-          eq(deliveries.purpose, "card"),
-          eq(deliveries.platform, "slack"),
-          eq(deliveries.status, "posted"),
-        ),
-      );
-    if (rows.length === 0) return [];
+  /** Links to every posted Slack copy of the approval's card (the outbox hands them in the job). */
+  private async cardLinks(job: DeliveryJob): Promise<CardLink[]> {
+    const posted = job.cards.filter((c) => c.platform === "slack" && c.target && c.messageRef);
+    if (posted.length === 0) return [];
     const base = await this.o.workspaceUrl().catch(() => "https://slack.com/");
-    return rows
-      .filter((r) => r.target && r.ts)
-      .map((r) => ({
-        channel: r.channel.replace(/^slack:/, ""),
-        url: `${base.replace(/\/?$/, "/")}archives/${r.target}/p${r.ts!.replace(".", "")}`,
-      }));
+    return posted.map((c) => ({
+      channel: c.channel.replace(/^slack:/, ""),
+      url: `${base.replace(/\/?$/, "/")}archives/${c.target}/p${c.messageRef!.replace(".", "")}`,
+    }));
   }
 }

@@ -1,7 +1,7 @@
 // The envelopes Teams carries Adaptive Cards in: a message activity with the card as its attachment, and
 // the Universal Actions invoke response that replaces the card for the person who pressed a button.
 import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard } from "../../blocks/adaptive.ts";
-import { TEAMS_LIMITS } from "../../blocks/limits.ts";
+import { cardBytes, TEAMS_LIMITS } from "../../blocks/limits.ts";
 
 export interface CardMessage {
   type: "message";
@@ -16,7 +16,7 @@ export function cardMessage(card: AdaptiveCard): CardMessage {
     summary: card.fallbackText,
     attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }],
   };
-  const bytes = new TextEncoder().encode(JSON.stringify(message)).length;
+  const bytes = cardBytes(message);
   if (bytes > TEAMS_LIMITS.messageBytes) {
     throw new Error(`Teams message is ${bytes} bytes; Teams refuses over ${TEAMS_LIMITS.messageBytes}`);
   }

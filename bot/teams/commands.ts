@@ -17,8 +17,8 @@ const TEAMS_REPLIES: CommandRenderer<AdaptiveCard> = {
   history: (r) => historyCard(r.items),
   approval: (r) => approvalCard(r.approval),
   decided: (r) => replyCard({ tone: "info", text: r.text }),
-  help: () => helpCard(),
-  usage: (r) => replyCard({ tone: "error", text: r.text }, true),
+  help: (r) => helpCard(r.usage),
+  usage: (r) => replyCard({ tone: "error", text: r.text }, r.usage),
 };
 
 export function teamsCommands(ctx: TeamsContext): CommandRunner<AdaptiveCard> {

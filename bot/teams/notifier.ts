@@ -9,8 +9,9 @@ import {
   overrideNoticeCard,
 } from "../../blocks/adaptive.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import type { ApprovalView } from "../../handlers/approvals/index.ts";
-import { DeliveryError, type DeliveryJob, type Notifier, type Posted } from "../deliveries/notifier.ts";
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
+import type { Approval } from "../../sdk/types.ts";
+import { DeliveryError, type Notifier } from "../deliveries/notifier.ts";
 import type { TeamsAdapter } from "./adapter.ts";
 import { cardMessage } from "./cards.ts";
 import type { ConversationDirectory } from "./channels.ts";
@@ -28,7 +29,7 @@ export class TeamsNotifier implements Notifier {
 
   constructor(private readonly o: TeamsNotifierOptions) {}
 
-  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  async post(job: DeliveryJob, approval: Approval): Promise<Posted> {
     const target = job.target ?? (await this.o.conversations.resolve(job.channel));
     const activity = cardMessage(this.render(job, approval));
     try {
@@ -42,7 +43,7 @@ export class TeamsNotifier implements Notifier {
     }
   }
 
-  async update(job: DeliveryJob, approval: ApprovalView): Promise<void> {
+  async update(job: DeliveryJob, approval: Approval): Promise<void> {
     // Only cards are refreshed; escalations and notices are point-in-time messages.
     if (job.purpose !== "card" || !job.target || !job.messageRef) return;
     const activity = {
@@ -57,7 +58,7 @@ export class TeamsNotifier implements Notifier {
     }
   }
 
-  private render(job: DeliveryJob, approval: ApprovalView): AdaptiveCard {
+  private render(job: DeliveryJob, approval: Approval): AdaptiveCard {
     const facts = approvalFacts(approval, this.o.publicUrl);
     if (job.purpose === "card") return approvalCard(facts);
     if (job.purpose === "notice") return overrideNoticeCard(facts);

@@ -1,6 +1,7 @@
 // countersign approvals ls | decide | override: the approver's queue and actions over the HTTP API.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { ApprovalView } from "../../handlers/approvals/types.ts";
+import { filterWords } from "../../blocks/view.ts";
+import type { Approval, ApprovalPage } from "../../sdk/types.ts";
 import { ApiClient, connect } from "../client.ts";
 import { explainRefusal } from "../explain.ts";
 import { type Io, printLines } from "../io.ts";
@@ -9,11 +10,6 @@ import { examples, type OutputFormat, outputOption, printJson } from "./shared.t
 
 const STATUSES = ["pending", "decided", "approved", "rejected", "expired", "all"];
 const PAGE_MAX = 200;
-
-interface Page {
-  items: ApprovalView[];
-  nextCursor: string | null;
-}
 
 export function approvalsCommand(program: Command, io: Io): void {
   const approvals = program.command("approvals").description("work the approval queue");
@@ -55,7 +51,7 @@ export function approvalsCommand(program: Command, io: Io): void {
       .action(async (id: string, opts: { decision: string; rationale?: string; output: OutputFormat }) => {
         const client = new ApiClient(connect(io, { adminFallback: false }));
         const decided = await client
-          .post<ApprovalView>(`/v1/approvals/${encodeURIComponent(id)}`, {
+          .post<Approval>(`/v1/approvals/${encodeURIComponent(id)}`, {
             decision: opts.decision,
             rationale: opts.rationale,
             via: "cli",
@@ -88,7 +84,7 @@ export function approvalsCommand(program: Command, io: Io): void {
         ) => {
           const client = new ApiClient(connect(io, { adminFallback: false }));
           const decided = await client
-            .post<ApprovalView>(`/v1/approvals/${encodeURIComponent(id)}/override`, {
+            .post<Approval>(`/v1/approvals/${encodeURIComponent(id)}/override`, {
               decision: opts.decision,
               grantBy: opts.grantBy,
               reason: opts.reason,
@@ -109,7 +105,7 @@ async function listApprovals(
   opts: { status: string; agent?: string; tool?: string; limit: number; output: OutputFormat },
 ): Promise<void> {
   const client = new ApiClient(connect(io, { adminFallback: true }));
-  const items: ApprovalView[] = [];
+  const items: Approval[] = [];
   let cursor: string | null = null;
   do {
     const query = new URLSearchParams({
@@ -121,8 +117,8 @@ async function listApprovals(
     if (opts.agent) query.set("agent", opts.agent);
     if (opts.tool) query.set("tool", opts.tool);
     if (cursor) query.set("cursor", cursor);
-    const page: Page = await client
-      .get<Page>(`/v1/approvals?${query}`)
+    const page = await client
+      .get<ApprovalPage>(`/v1/approvals?${query}`)
       .catch((err) => explainRefusal(err, io, client.conn));
     items.push(...page.items);
     cursor = page.nextCursor;
@@ -131,9 +127,9 @@ async function listApprovals(
   if (opts.output === "json") return printJson(io, items);
   const s = io.style;
   if (items.length === 0) {
-    const filters = [opts.agent && `agent ${opts.agent}`, opts.tool && `tool ${opts.tool}`].filter(Boolean);
+    const filters = filterWords(opts);
     io.out(
-      `No ${opts.status === "all" ? "" : `${opts.status} `}approvals${filters.length ? ` for ${filters.join(", ")}` : ""}.\n`,
+      `No ${opts.status === "all" ? "" : `${opts.status} `}approvals${filters ? ` for ${filters}` : ""}.\n`,
     );
     return;
   }
@@ -141,7 +137,7 @@ async function listApprovals(
   if (cursor !== null) io.out(s.dim(`… more not shown (--limit ${opts.limit}); raise --limit to see them\n`));
 }
 
-function decidedLines(a: ApprovalView, io: Io): string[] {
+function decidedLines(a: Approval, io: Io): string[] {
   const s = io.style;
   const d = a.decision!;
   const verb = d.decision === "approve" ? s.green("Approved") : s.red("Rejected");

@@ -1,6 +1,6 @@
 // countersign audit verify: recompute the audit log's hash chain on the server (admin key).
 import type { Command } from "commander";
-import type { VerifyResult } from "../../handlers/audit.ts";
+import type { AuditVerification } from "../../sdk/types.ts";
 import { ApiClient, connect } from "../client.ts";
 import { CliError } from "../errors.ts";
 import { explainRefusal } from "../explain.ts";
@@ -18,7 +18,7 @@ export function auditCommand(program: Command, io: Io): void {
       .action(async (opts: { output: OutputFormat }) => {
         const client = new ApiClient(connect(io, { adminFallback: true }));
         const result = await client
-          .get<VerifyResult>("/v1/audit/verify")
+          .get<AuditVerification>("/v1/audit/verify")
           .catch((err) => explainRefusal(err, io, client.conn));
         if (opts.output === "json") printJson(io, result);
         if (!result.ok) {

@@ -1,16 +1,11 @@
 // countersign describe approval ID: the whole record, with deliveries and (for an admin key) the audit trail.
 import type { Command } from "commander";
-import type { ToolCallView } from "../../gateway/tool-calls/view.ts";
+import type { Approval, AuditPage, ToolCall } from "../../sdk/types.ts";
 import { ApiClient, connect } from "../client.ts";
 import { ApiError } from "../errors.ts";
 import { explainRefusal } from "../explain.ts";
 import { type Io, printLines } from "../io.ts";
-import {
-  type ApprovalRecord,
-  type AuditEntry,
-  type DescribeInput,
-  describeApproval,
-} from "../render/describe.ts";
+import { type DescribeInput, describeApproval } from "../render/describe.ts";
 import { examples, type OutputFormat, outputOption, printJson } from "./shared.ts";
 
 export function describeCommand(program: Command, io: Io): void {
@@ -25,7 +20,7 @@ export function describeCommand(program: Command, io: Io): void {
       .action(async (id: string, opts: { output: OutputFormat }) => {
         const client = new ApiClient(connect(io, { adminFallback: true }));
         const approval = await client
-          .get<ApprovalRecord>(`/v1/approvals/${encodeURIComponent(id)}`)
+          .get<Approval>(`/v1/approvals/${encodeURIComponent(id)}`)
           .catch((err) => explainRefusal(err, io, client.conn, id));
         const [audit, toolCall] = await Promise.all([auditTrail(client, id), heldCall(client, approval)]);
         if (opts.output === "json") {
@@ -44,10 +39,10 @@ export function describeCommand(program: Command, io: Io): void {
 }
 
 /** The tool call the approval holds; left out when the server does not show it to this key. */
-async function heldCall(client: ApiClient, approval: ApprovalRecord): Promise<ToolCallView | undefined> {
+async function heldCall(client: ApiClient, approval: Approval): Promise<ToolCall | undefined> {
   if (!approval.toolCallId) return undefined;
   try {
-    return await client.get<ToolCallView>(`/v1/tool-calls/${encodeURIComponent(approval.toolCallId)}`);
+    return await client.get<ToolCall>(`/v1/tool-calls/${encodeURIComponent(approval.toolCallId)}`);
   } catch (err) {
     if (err instanceof ApiError && err.status < 500) return undefined;
     throw err;
@@ -56,7 +51,7 @@ async function heldCall(client: ApiClient, approval: ApprovalRecord): Promise<To
 
 async function auditTrail(client: ApiClient, id: string): Promise<DescribeInput["audit"]> {
   try {
-    const page = await client.get<{ items: AuditEntry[] }>(`/v1/audit?approvalId=${encodeURIComponent(id)}`);
+    const page = await client.get<AuditPage>(`/v1/audit?approvalId=${encodeURIComponent(id)}`);
     return page.items;
   } catch (err) {
     if (err instanceof ApiError && err.code === "forbidden") {

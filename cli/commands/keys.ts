@@ -1,16 +1,11 @@
 // countersign keys create: mint an agent or operator key with the admin key. The key alone goes to
 // stdout, so `export COUNTERSIGN_KEY=$(countersign keys create --operator …)` works; the note goes to stderr.
 import { type Command, Option } from "commander";
+import type { CreatedKey } from "../../sdk/types.ts";
 import { ApiClient, connect } from "../client.ts";
 import { explainRefusal } from "../explain.ts";
 import type { Io } from "../io.ts";
 import { examples, type OutputFormat, outputOption, printJson } from "./shared.ts";
-
-interface Created {
-  key: string;
-  kind: "agent" | "operator";
-  subject: string;
-}
 
 export function keysCommand(program: Command, io: Io): void {
   const keys = program.command("keys").description("API keys (needs the admin key)");
@@ -25,7 +20,7 @@ export function keysCommand(program: Command, io: Io): void {
       if (!opts.agent && !opts.operator) create.error("error: give --agent NAME or --operator EMAIL");
       const client = new ApiClient(connect(io, { adminFallback: true }));
       const created = await client
-        .post<Created>("/v1/keys", opts.agent ? { agent: opts.agent } : { operator: opts.operator })
+        .post<CreatedKey>("/v1/keys", opts.agent ? { agent: opts.agent } : { operator: opts.operator })
         .catch((err) => explainRefusal(err, io, client.conn));
       if (opts.output === "json") return printJson(io, created);
       io.out(`${created.key}\n`);

@@ -1,6 +1,7 @@
 // An approval as the terminal shows it: the queue as a table, one approval as sections, a decision as a line.
-import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
-import type { SlaState } from "../../handlers/sla.ts";
+
+import { decisionPhrase } from "../../blocks/decision.ts";
+import type { Approval, Decision, SlaState } from "../../sdk/types.ts";
 import type { Style } from "./style.ts";
 import { table } from "./table.ts";
 import { relativeTime } from "./time.ts";
@@ -18,16 +19,12 @@ export function slaBadge(sla: SlaState, s: Style): string {
   return paint(`${b.mark} ${b.words}`);
 }
 
-const PAST: Record<string, string> = { approve: "approved", reject: "rejected" };
-
-/** "approved by ana@example.com 2m ago via cli" (+ "override under sre-oncall", "timeout"). */
-export function decisionSummary(d: DecisionView, now: Date): string {
-  if (d.kind === "timeout") return `expired ${relativeTime(d.decidedAt, now)} (denied: no decision in time)`;
-  const how = d.kind === "override" ? `, override under ${d.grantBy}` : "";
-  return `${PAST[d.decision] ?? d.decision} by ${d.decidedBy} ${relativeTime(d.decidedAt, now)} via ${d.via}${how}`;
+/** "approved by ana@example.com 2m ago via cli" (+ ", override under sre-oncall"; "expired 2m ago …"). */
+export function decisionSummary(d: Decision, now: Date): string {
+  return decisionPhrase(d, { when: (iso) => relativeTime(iso, now), via: true, override: "comma" });
 }
 
-export function statusWord(a: ApprovalView, s: Style): string {
+export function statusWord(a: Approval, s: Style): string {
   switch (a.status) {
     case "approved":
       return s.green("approved");
@@ -41,7 +38,7 @@ export function statusWord(a: ApprovalView, s: Style): string {
 }
 
 /** The queue. Pending approvals show when they expire; decided ones show who decided and when. */
-export function queueTable(items: ApprovalView[], onlyPending: boolean, now: Date, s: Style): string[] {
+export function queueTable(items: Approval[], onlyPending: boolean, now: Date, s: Style): string[] {
   const header = onlyPending
     ? ["ID", "AGENT", "TOOL", "RISK", "SLA", "REQUESTED", "EXPIRES"]
     : ["ID", "STATUS", "AGENT", "TOOL", "SLA", "REQUESTED", "OUTCOME"];

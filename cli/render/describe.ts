@@ -1,33 +1,21 @@
 // `countersign describe approval ID`: the whole record in sections, in the order a reviewer asks about it —
 // what was asked, under which rule, who it went to and where, what was decided, and the audit trail.
 
-import type { ToolCallView } from "../../gateway/tool-calls/view.ts";
-import type { DeliveryView } from "../../handlers/approvals/deliveries.ts";
-import type { ApprovalView } from "../../handlers/approvals/types.ts";
+import type { Approval, AuditEvent, Delivery, ToolCall } from "../../sdk/types.ts";
 import { decisionSummary, slaBadge, statusWord } from "./approval.ts";
 import type { Style } from "./style.ts";
 import { table } from "./table.ts";
 import { stamp } from "./time.ts";
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  type: string;
-  actor: string;
-  data: Record<string, unknown>;
-}
-
-export interface ApprovalRecord extends ApprovalView {
-  /** Absent when the server does not send them (older servers). */
-  deliveries?: DeliveryView[];
-}
+/** What the trail shows of an audit event. */
+export type AuditEntry = Pick<AuditEvent, "id" | "at" | "type" | "actor" | "data">;
 
 export interface DescribeInput {
-  approval: ApprovalRecord;
+  approval: Approval;
   /** The audit events, or why they could not be read (the audit log needs an admin key). */
   audit: AuditEntry[] | { unavailable: string };
   /** The gateway call this approval holds, when there is one and the server shows it. */
-  toolCall?: ToolCallView | undefined;
+  toolCall?: ToolCall | undefined;
 }
 
 const INDENT = "  ";
@@ -127,7 +115,7 @@ export function describeApproval(
   return out;
 }
 
-function callStatus(c: ToolCallView, s: Style): string {
+function callStatus(c: ToolCall, s: Style): string {
   const paint =
     c.status === "succeeded"
       ? s.green
@@ -143,7 +131,7 @@ function oneLine(value: unknown, max = 200): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function deliveryTable(deliveries: DeliveryView[], s: Style): string[] {
+function deliveryTable(deliveries: Delivery[], s: Style): string[] {
   return table(
     ["CHANNEL", "PURPOSE", "STATUS", "ATTEMPTS", "NOTE"].map(s.dim),
     deliveries.map((d) => {

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { findApproval, presentDecision } from "../../handlers/approvals/index.ts";
 import { APPROVAL_CHANGED } from "../../handlers/channels.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
-import type { ToolResource } from "../resources/types.ts";
+import type { ToolResource } from "../../model/resources.ts";
 import { approvalIdFor, callIdOf } from "../tool-calls/ids.ts";
 import {
   approvedUnclaimed,

@@ -3,7 +3,7 @@
 // for a tool that is not idempotent.
 import http from "node:http";
 import https from "node:https";
-import type { ToolResource } from "../resources/types.ts";
+import type { ToolResource } from "../../model/resources.ts";
 
 export type Endpoint = NonNullable<ToolResource["endpoint"]>;
 

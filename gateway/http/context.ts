@@ -1,5 +1,5 @@
 import type { HandlerDeps } from "../../handlers/deps.ts";
-import type { Gateway } from "../tool-calls/gateway.ts";
+import type { Gateway } from "../submit/gateway.ts";
 import type { KeyAuthenticator } from "./auth.ts";
 
 /** What every route module is handed by the server. */

@@ -3,8 +3,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { CodedError, isCodedError } from "../../handlers/errors.ts";
+import type { ErrorBody } from "../../sdk/types.ts";
 
-export function errorBody(err: CodedError) {
+export function errorBody(err: CodedError): ErrorBody {
   return { error: { code: err.code, message: err.message, ...err.details } };
 }
 

@@ -2,10 +2,9 @@
 // (spec.rules first, then the toolPolicy requireApproval and allow lists) with routing resolved.
 // Each rule's conditions are split into those about the tool alone, which the engine settles once per
 // tool, and those it must check on every call.
-import type { AgentResource, PolicyResource, ResourceSet } from "../resources/types.ts";
+import type { AgentResource, PolicyResource, ResourceSet } from "../../model/resources.ts";
+import { type ResolvedRouting, resolveRouting } from "../../model/routing.ts";
 import { compileCondition, globToRegExp, type Match } from "./conditions.ts";
-import { resolveRouting } from "./routing.ts";
-import type { ResolvedRouting } from "./types.ts";
 
 export interface CompiledRule {
   policy: string;

@@ -1,5 +1,5 @@
 // The facts a `when` key can read from a call, and which operators and values each one accepts.
-import { SIDE_EFFECT_LEVELS } from "../resources/types.ts";
+import { SIDE_EFFECT_LEVELS } from "../../model/resources.ts";
 import type { PolicyRequest } from "./types.ts";
 
 export const OPERATORS = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "matches"] as const;

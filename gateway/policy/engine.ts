@@ -11,11 +11,9 @@
 //   no_route when no routed require matched.
 // - When no rule matches, toolPolicy.default of the applicable policies decides (deny if any says
 //   deny), before the read-only default.
-import type { ResourceSet } from "../resources/types.ts";
+import type { ResourceSet } from "../../model/resources.ts";
 import { type CompiledPolicy, type CompiledRule, compilePolicy } from "./compile.ts";
 import type { PolicyDecision, PolicyRequest } from "./types.ts";
-
-export { resolvePeople } from "./routing.ts";
 
 export interface PolicyEngine {
   evaluate(req: PolicyRequest): PolicyDecision;

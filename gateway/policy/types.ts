@@ -1,26 +1,13 @@
 // What the policy engine answers for one call. Every outcome names the policy and rule that decided it
 // (null where a built-in default decided: the read-only default, requiresApproval fail-safe, …).
-import type { AgentResource, SlaRouting, ToolResource } from "../resources/types.ts";
+import type { AgentResource, ToolResource } from "../../model/resources.ts";
+import type { ResolvedRouting } from "../../model/routing.ts";
 
 export interface PolicyRequest {
   agent: AgentResource;
   /** For SDK approvals (POST /v1/approvals) a pseudo-tool named after the action, with no side-effect facts. */
   tool: ToolResource | { name: string; sideEffects?: undefined };
   input: unknown;
-}
-
-/** Routing with approvers resolved to people (emails) and SLA thresholds filled in. */
-export interface ResolvedRouting {
-  approverRefs: string[];
-  /** Emails of everyone who may decide, from team members and user: references. */
-  approvers: string[];
-  /** Slack user groups (team:x with slackUserGroup) whose members may also decide. */
-  approverSlackGroups: string[];
-  channels: string[];
-  timeoutMinutes: number;
-  onTimeout: "deny";
-  rationaleRequired: boolean;
-  sla: SlaRouting & { escalateToEmails: string[] };
 }
 
 export type PolicyDecision =

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
+import type { PolicyResource, ResourceSet, RoutingSpec } from "../../model/resources.ts";
 import type { ParsedDocument } from "./schema/documents.ts";
 import { validateDocument } from "./schema/validate.ts";
-import type { PolicyResource, ResourceSet, RoutingSpec } from "./types.ts";
 
 export interface ResourceProblem {
   file: string;

@@ -9,9 +9,7 @@ import { APPROVAL_CHANGED } from "../../handlers/channels.ts";
 import { TOOL_CALL_CHANGED } from "../tool-calls/channel.ts";
 import { callIdOf } from "../tool-calls/ids.ts";
 import { callStatuses } from "../tool-calls/store.ts";
-import { type Look, Peeker } from "./peek.ts";
-
-export type WaitKind = "approval" | "call";
+import { type Look, Peeker, type WaitKind } from "./peek.ts";
 
 /** One waiter's registration. Wakes are remembered, so one that lands between a read and next() counts. */
 export class Watch {

@@ -1,18 +1,11 @@
 // The long-poll behind `?wait=S`: read, and while nothing has changed, wait on the hub and read again,
-// until the status differs from the first one read or the wait is over.
-import type { FastifyReply } from "fastify";
-import { z } from "zod";
-import type { WaiterHub, WaitKind } from "./hub.ts";
+// until the status differs from the first one read or the wait is over. Free of any transport: the HTTP
+// routes parse the wait and turn a hang-up into the abort signal (gateway/http/wait.ts).
+import type { WaiterHub } from "./hub.ts";
+import type { WaitKind } from "./peek.ts";
 
+/** The longest wait a caller may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 60;
-
-export const waitQuery = z.object({
-  wait: z.coerce
-    .number({ message: "must be a number of seconds" })
-    .min(0, "must be 0 or more seconds")
-    .max(MAX_WAIT_SECONDS, `must be at most ${MAX_WAIT_SECONDS} seconds`)
-    .optional(),
-});
 
 export interface LongPoll<T> {
   hub: WaiterHub;
@@ -76,13 +69,4 @@ export async function longPoll<T>(p: LongPoll<T>): Promise<T> {
     p.signal?.removeEventListener("abort", abort);
     watch.close();
   }
-}
-
-/** Aborts when the client hangs up before the answer is sent. */
-export function abortOnHangUp(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }

@@ -5,7 +5,9 @@
 import { eq, inArray } from "drizzle-orm";
 import type { Queryable } from "../../db/open.ts";
 import { approvals, toolCalls } from "../../db/schema.ts";
-import type { WaitKind } from "./hub.ts";
+
+/** What a waiter waits on: an approval, or a tool call. */
+export type WaitKind = "approval" | "call";
 
 export interface Look {
   status: string;

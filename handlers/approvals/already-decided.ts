@@ -1,18 +1,14 @@
+import { standingDecision } from "../../blocks/decision.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { expireApproval } from "./expire.ts";
 import { type DecisionRow, presentDecision } from "./present.ts";
 import { requireApproval } from "./read.ts";
 
-/** The 409 every late decider gets, naming the standing decision. */
+/** The 409 every late decider gets, naming the standing decision (in the words every surface uses). */
 export function alreadyDecided(approvalId: string, d: DecisionRow): CodedError {
-  const when = d.decidedAt.toISOString();
-  const message =
-    d.kind === "timeout"
-      ? `${approvalId} expired at ${when} (denied: no decision in time)`
-      : `${approvalId} was already ${d.decision === "approve" ? "approved" : "rejected"} by ${d.decidedBy} at ${when}` +
-        (d.kind === "override" ? ` (override under ${d.grantBy})` : "");
-  return new CodedError("already_decided", message, { decision: presentDecision(d) });
+  const decision = presentDecision(d);
+  return new CodedError("already_decided", standingDecision(approvalId, decision), { decision });
 }
 
 /**

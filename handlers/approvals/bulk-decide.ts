@@ -2,17 +2,12 @@
 // already decided or not the caller's does not stop the rest. Approvals are independent rows, so a few
 // are decided at once; results keep the order of the request.
 
+import type { BulkDecideResult, BulkOutcome, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { isCodedError } from "../errors.ts";
 import { decide } from "./decide.ts";
-import type { Actor, DecisionValue, Via } from "./types.ts";
-
-export type BulkOutcome =
-  | "decided"
-  | "already_decided"
-  | "not_an_approver"
-  | "not_found"
-  | "rationale_required";
+import { recordedRationale } from "./entitlement.ts";
+import type { Actor, Via } from "./types.ts";
 
 export interface BulkDecideRequest {
   ids: string[];
@@ -22,18 +17,13 @@ export interface BulkDecideRequest {
   via: Via;
 }
 
-export interface BulkResult {
-  id: string;
-  outcome: BulkOutcome;
-  message?: string;
-}
+type BulkResult = BulkDecideResult["results"][number];
 
 const CONCURRENCY = 8;
 
-export async function bulkDecide(
-  deps: HandlerDeps,
-  req: BulkDecideRequest,
-): Promise<{ results: BulkResult[] }> {
+export async function bulkDecide(deps: HandlerDeps, req: BulkDecideRequest): Promise<BulkDecideResult> {
+  // One shared rationale: refused once, before any approval is touched.
+  recordedRationale(req.rationale, "rationale");
   const ids = [...new Set(req.ids)];
   const results: BulkResult[] = new Array(ids.length);
   let next = 0;

@@ -1,10 +1,11 @@
-// Creating an approval: the row, one card delivery per routed channel (posted by the notifiers, so a slow
-// or failing platform never holds the approval up), and the audit event, in the caller's transaction.
-import { notify, type Tx } from "../../db/open.ts";
-import { approvals, deliveries } from "../../db/schema.ts";
-import type { ResolvedRouting } from "../../gateway/policy/types.ts";
+// Creating an approval: the row, one card per routed channel queued in the outbox (posted by the
+// notifiers, so a slow or failing platform never holds the approval up), and the audit event, in the
+// caller's transaction.
+import type { Tx } from "../../db/open.ts";
+import { approvals } from "../../db/schema.ts";
+import type { ResolvedRouting } from "../../model/routing.ts";
+import { enqueue } from "../../outbox/enqueue.ts";
 import { appendAudit } from "../audit.ts";
-import { DELIVERIES_DUE, platformOf } from "../channels.ts";
 import type { ApprovalRow } from "./present.ts";
 
 export interface NewApproval {
@@ -62,20 +63,11 @@ export async function insertApproval(tx: Tx, a: NewApproval, now: Date): Promise
     })
     .returning();
 
-  if (routing.channels.length > 0) {
-    await tx.insert(deliveries).values(
-      routing.channels.map((channel) => ({
-        approvalId: a.id,
-        purpose: "card" as const,
-        platform: platformOf(channel),
-        channel,
-        status: "pending" as const,
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      })),
-    );
-  }
+  await enqueue(
+    tx,
+    routing.channels.map((channel) => ({ approvalId: a.id, purpose: "card", channel })),
+    now,
+  );
   await appendAudit(tx, {
     type: "approval.created",
     approvalId: a.id,
@@ -92,6 +84,5 @@ export async function insertApproval(tx: Tx, a: NewApproval, now: Date): Promise
       expiresAt: row!.expiresAt.toISOString(),
     },
   });
-  await notify(tx, DELIVERIES_DUE, a.id);
   return row!;
 }

@@ -1,13 +1,15 @@
 // A person's decision (API, CLI, Slack, Teams, email): only a routed approver, with a rationale where the
 // rule requires one, and only while the approval is pending and unexpired.
 
+import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
-import { alreadyDecided, lostDecision } from "./already-decided.ts";
-import { type ApprovalRow, presentApproval } from "./present.ts";
+import { lostDecision } from "./already-decided.ts";
+import { assertOpenTo, recordedRationale } from "./entitlement.ts";
+import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { recordDecision } from "./record-decision.ts";
-import type { Actor, ApprovalView, DecisionValue, Via } from "./types.ts";
+import type { Actor, Via } from "./types.ts";
 
 export interface DecideRequest {
   approvalId: string;
@@ -17,29 +19,11 @@ export interface DecideRequest {
   via: Via;
 }
 
-export function isApprover(approval: ApprovalRow, actor: Actor): boolean {
-  const email = actor.email.toLowerCase();
-  if (approval.approvers.includes(email)) return true;
-  return (actor.slackGroups ?? []).some((g) => approval.approverSlackGroups.includes(g));
-}
-
-/** Throws unless actor may decide approval: the check chat runs before it opens a rationale modal. */
-export function assertApprover(approval: ApprovalRow, actor: Actor): void {
-  if (!isApprover(approval, actor)) {
-    throw new CodedError(
-      "not_an_approver",
-      `${actor.email} is not an approver of ${approval.id} (approvers: ${approval.approverRefs.join(", ")})`,
-    );
-  }
-}
-
-export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<ApprovalView> {
+export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<Approval> {
   const { db } = deps.database;
+  const rationale = recordedRationale(req.rationale, "rationale");
   const found = await requireApproval(db, req.approvalId);
-  if (found.decision) throw alreadyDecided(req.approvalId, found.decision);
-  assertApprover(found.approval, req.actor);
-
-  const rationale = (req.rationale ?? "").trim();
+  assertOpenTo(found, req.actor);
   if (found.approval.rationaleRequired && rationale === "") {
     throw new CodedError("rationale_required", `a rationale is required to decide ${req.approvalId}`);
   }

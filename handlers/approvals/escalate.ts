@@ -1,11 +1,9 @@
 // Who an SLA breach is escalated to, and the outbox rows that tell them: a message per escalateTo person
 // (a Slack DM when the resources know their Slack id, an email otherwise) and one per escalation
 // channel, each linking the original card.
-import { and, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/open.ts";
-import { deliveries } from "../../db/schema.ts";
-import type { ResourceSet } from "../../gateway/resources/types.ts";
-import { platformOf } from "../channels.ts";
+import type { ResourceSet } from "../../model/resources.ts";
+import { cardCopies, enqueue, type NewDelivery } from "../../outbox/enqueue.ts";
 
 export interface EscalationTarget {
   /** slack:@U… (a DM), email:ADDRESS, or a routed channel (slack:#…, teams:…). */
@@ -55,10 +53,10 @@ export interface Escalation {
 }
 
 /**
- * Queues the escalation messages of breached approvals. Each row's `extra` carries what a notifier needs
- * to write "a new message linking the original" without reading the database: the posted copies of the
- * card (channel, resolved target, message ref; null while not yet posted), the SLA facts and who is
- * escalated to. Returns the channels queued per approval, for the audit event.
+ * Queues the escalation messages of breached approvals. Each message's `extra` records what it tells:
+ * the SLA facts, who is escalated to, and the copies of the card it links to as they were then (channel,
+ * resolved target, message ref; null while not yet posted). Returns the channels queued per approval,
+ * for the audit event.
  */
 export async function queueEscalations(
   tx: Tx,
@@ -68,25 +66,11 @@ export async function queueEscalations(
 ): Promise<Map<string, EscalationTarget[]>> {
   const queued = new Map<string, EscalationTarget[]>();
   if (escalations.length === 0) return queued;
-  const cards = await tx
-    .select({
-      approvalId: deliveries.approvalId,
-      channel: deliveries.channel,
-      platform: deliveries.platform,
-      target: deliveries.target,
-      messageRef: deliveries.messageRef,
-    })
-    .from(deliveries)
-    .where(
-      and(
-        inArray(
-          deliveries.approvalId,
-          escalations.map((e) => e.approvalId),
-        ),
-        eq(deliveries.purpose, "card"),
-      ),
-    );
-  const rows = escalations.flatMap((e) => {
+  const cards = await cardCopies(
+    tx,
+    escalations.map((e) => e.approvalId),
+  );
+  const messages = escalations.flatMap((e): NewDelivery[] => {
     const targets = escalationTargets(resources, e.escalateTo, e.escalationChannels);
     queued.set(e.approvalId, targets);
     const originals = cards
@@ -94,13 +78,8 @@ export async function queueEscalations(
       .map(({ approvalId: _, ...card }) => card);
     return targets.map((t) => ({
       approvalId: e.approvalId,
-      purpose: "escalation" as const,
-      platform: platformOf(t.channel),
+      purpose: "escalation",
       channel: t.channel,
-      status: "pending" as const,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
       extra: {
         sla: "breached",
         slaBreachAt: e.slaBreachAt.toISOString(),
@@ -111,6 +90,6 @@ export async function queueEscalations(
       },
     }));
   });
-  if (rows.length > 0) await tx.insert(deliveries).values(rows);
+  await enqueue(tx, messages, now);
   return queued;
 }

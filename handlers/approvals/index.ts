@@ -1,7 +1,8 @@
 // The approvals domain: the only code that changes approval state.
 export { bulkDecide } from "./bulk-decide.ts";
 export { insertApproval, type NewApproval } from "./create.ts";
-export { assertApprover, decide, isApprover } from "./decide.ts";
+export { decide } from "./decide.ts";
+export { isApprover, openDecision } from "./entitlement.ts";
 export { expireApproval, expireDue, SWEEPER_ACTOR } from "./expire.ts";
 export { OVERRIDE_GRANT, override, overrideRole } from "./override.ts";
 export { type ApprovalRow, type DecisionRow, presentApproval, presentDecision } from "./present.ts";

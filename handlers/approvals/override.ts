@@ -3,17 +3,18 @@
 // and the decision share a transaction holding a per-Role advisory lock, so racing overrides cannot
 // slip past the limit together. Agent keys never reach this (the HTTP layer refuses them first).
 import { and, count, eq, gt, sql } from "drizzle-orm";
-import { notify } from "../../db/open.ts";
-import { decisions, deliveries } from "../../db/schema.ts";
-import type { RoleResource } from "../../gateway/resources/types.ts";
-import { DELIVERIES_DUE, platformOf } from "../channels.ts";
+import { decisions } from "../../db/schema.ts";
+import type { RoleResource } from "../../model/resources.ts";
+import { enqueue } from "../../outbox/enqueue.ts";
+import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { alreadyDecided, lostDecision } from "./already-decided.ts";
+import { recordedRationale } from "./entitlement.ts";
 import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { recordDecision } from "./record-decision.ts";
-import type { Actor, ApprovalView, DecisionValue, Via } from "./types.ts";
+import type { Actor, Via } from "./types.ts";
 
 export const OVERRIDE_GRANT = "approvals.override";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -41,10 +42,10 @@ export function overrideRole(deps: HandlerDeps, roleName: string, actor: Actor):
   return role;
 }
 
-export async function override(deps: HandlerDeps, req: OverrideRequest): Promise<ApprovalView> {
+export async function override(deps: HandlerDeps, req: OverrideRequest): Promise<Approval> {
   const { db } = deps.database;
   const role = overrideRole(deps, req.grantBy, req.actor);
-  const reason = (req.reason ?? "").trim();
+  const reason = recordedRationale(req.reason, "reason");
   if (reason === "") throw new CodedError("reason_required", "an override needs a reason (--reason)");
   const found = await requireApproval(db, req.approvalId);
   if (found.decision) throw alreadyDecided(req.approvalId, found.decision);
@@ -77,20 +78,13 @@ export async function override(deps: HandlerDeps, req: OverrideRequest): Promise
       grantBy: role.name,
       at: now,
     });
-    if (result && role.notify.length > 0) {
-      await tx.insert(deliveries).values(
-        role.notify.map((channel) => ({
-          approvalId: req.approvalId,
-          purpose: "notice" as const,
-          platform: platformOf(channel),
-          channel,
-          status: "pending" as const,
-          nextAttemptAt: now,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      );
-      await notify(tx, DELIVERIES_DUE, req.approvalId);
+    if (result) {
+      const notices = role.notify.map((channel) => ({
+        approvalId: req.approvalId,
+        purpose: "notice" as const,
+        channel,
+      }));
+      await enqueue(tx, notices, now);
     }
     return result;
   });

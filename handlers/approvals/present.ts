@@ -1,11 +1,13 @@
+// Rows as the API shows them. The return types are the SDK's wire shapes (sdk/types.ts), so a field the
+// SDK does not know, or one it expects and the server leaves out, fails the build.
 import type { approvals, decisions } from "../../db/schema.ts";
+import type { Approval, Decision } from "../../sdk/types.ts";
 import { slaState } from "../sla.ts";
-import type { ApprovalView, DecisionView } from "./types.ts";
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type DecisionRow = typeof decisions.$inferSelect;
 
-export function presentDecision(d: DecisionRow): DecisionView {
+export function presentDecision(d: DecisionRow): Decision {
   return {
     decision: d.decision,
     kind: d.kind,
@@ -17,7 +19,7 @@ export function presentDecision(d: DecisionRow): DecisionView {
   };
 }
 
-export function presentApproval(a: ApprovalRow, d: DecisionRow | null | undefined, now: Date): ApprovalView {
+export function presentApproval(a: ApprovalRow, d: DecisionRow | null | undefined, now: Date): Approval {
   return {
     id: a.id,
     status: a.status,

@@ -3,11 +3,12 @@
 import { and, asc, desc, eq, gt, inArray, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { queryRows } from "../../db/open.ts";
 import { approvals, decisions } from "../../db/schema.ts";
+import type { Approval, ApprovalPage } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
-import type { Actor, ApprovalView } from "./types.ts";
+import type { Actor } from "./types.ts";
 
 export const STATUS_FILTERS = ["pending", "decided", "approved", "rejected", "expired", "all"] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -22,11 +23,6 @@ export interface QueueQuery {
   order?: "newest" | "urgent";
   limit?: number;
   cursor?: string | undefined;
-}
-
-export interface QueuePage {
-  items: ApprovalView[];
-  nextCursor: string | null;
 }
 
 interface Cursor {
@@ -48,7 +44,7 @@ function decodeCursor(raw: string): Cursor {
   throw new CodedError("bad_request", "cursor is not one this server handed out");
 }
 
-export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<QueuePage> {
+export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<ApprovalPage> {
   const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
   const urgent = q.order === "urgent";
   const sortColumn = urgent ? approvals.expiresAt : approvals.createdAt;
@@ -84,6 +80,7 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Queue
   };
 }
 
+/** isApprover (entitlement.ts) as a condition on the table, to list what the actor may decide. */
 function mayDecide(actor: Actor): SQL {
   const byEmail = sql`${approvals.approvers} @> ${JSON.stringify([actor.email.toLowerCase()])}::jsonb`;
   const groups = actor.slackGroups ?? [];
@@ -103,7 +100,7 @@ function statusCondition(status: StatusFilter): SQL | undefined {
   }
 }
 
-export async function getApproval(deps: HandlerDeps, id: string): Promise<ApprovalView> {
+export async function getApproval(deps: HandlerDeps, id: string): Promise<Approval> {
   const found = await requireApproval(deps.database.db, id);
   return presentApproval(found.approval, found.decision, deps.clock.now());
 }

@@ -2,11 +2,12 @@
 // pending row, so of any number of racing deciders (approvers, Slack retries, the sweeper, replicas)
 // exactly one gets a row back; the rest see the standing decision.
 import { and, eq, gt, inArray, lte } from "drizzle-orm";
+import { notifyChanged } from "../../db/notify.ts";
 import type { Tx } from "../../db/open.ts";
 import { approvals, decisions, toolCalls } from "../../db/schema.ts";
+import { refreshCards } from "../../outbox/enqueue.ts";
 import { appendAuditEvents } from "../audit.ts";
-import { APPROVAL_CHANGED, DELIVERIES_DUE } from "../channels.ts";
-import { bumpCards, notifyChanged } from "./outbox.ts";
+import { APPROVAL_CHANGED } from "../channels.ts";
 import type { ApprovalRow, DecisionRow } from "./present.ts";
 
 export interface NewDecision {
@@ -84,7 +85,7 @@ export async function settleDecisions(
       .where(and(inArray(toolCalls.id, group.ids), eq(toolCalls.status, "waiting_for_approval")));
   }
 
-  await bumpCards(tx, ids, settled[0]!.decision.at);
+  await refreshCards(tx, ids, settled[0]!.decision.at);
   await appendAuditEvents(
     tx,
     settled.map(({ approval, decision: d }) => ({
@@ -101,6 +102,5 @@ export async function settleDecisions(
     })),
   );
   await notifyChanged(tx, APPROVAL_CHANGED, ids);
-  await notifyChanged(tx, DELIVERIES_DUE, ids);
   return rows;
 }

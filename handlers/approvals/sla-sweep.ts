@@ -8,12 +8,11 @@
 // and still escalates it once. An approval past its expiry is left to expiry: it is not escalated.
 import { sql } from "drizzle-orm";
 import { queryRows } from "../../db/open.ts";
+import { refreshCards } from "../../outbox/enqueue.ts";
 import { appendAuditEvents } from "../audit.ts";
-import { DELIVERIES_DUE } from "../channels.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { queueEscalations } from "./escalate.ts";
 import { SWEEPER_ACTOR } from "./expire.ts";
-import { bumpCards, notifyChanged } from "./outbox.ts";
 
 export interface SlaTransition {
   approvalId: string;
@@ -63,7 +62,7 @@ export async function recordSlaTransitions(deps: HandlerDeps, limit = 100): Prom
     );
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    await bumpCards(tx, ids, now);
+    await refreshCards(tx, ids, now);
 
     const escalated = rows.filter((r) => r.escalated);
     const queued = await queueEscalations(
@@ -99,7 +98,6 @@ export async function recordSlaTransitions(deps: HandlerDeps, limit = 100): Prom
         },
       })),
     ]);
-    await notifyChanged(tx, DELIVERIES_DUE, ids);
     return rows.map((r) => ({ approvalId: r.id, from: r.from, to: r.to, escalated: r.escalated }));
   });
 }

@@ -1,8 +1,8 @@
 // One sample approval as the renderers receive it (a pending refund for billing-leads), so the Slack,
 // Teams, email and terminal tests start from the same facts and override only what each is about.
-import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
+import type { Approval, Decision } from "../../sdk/types.ts";
 
-export function sampleApproval(over: Partial<ApprovalView> = {}): ApprovalView {
+export function sampleApproval(over: Partial<Approval> = {}): Approval {
   return {
     id: "approval-call-abc123",
     status: "pending",
@@ -31,8 +31,8 @@ export function sampleApproval(over: Partial<ApprovalView> = {}): ApprovalView {
 }
 
 /** The sample approval closed by ana's approval (or whatever `d` says), with the status that follows. */
-export function sampleDecided(d: Partial<DecisionView> = {}, over: Partial<ApprovalView> = {}): ApprovalView {
-  const decision: DecisionView = {
+export function sampleDecided(d: Partial<Decision> = {}, over: Partial<Approval> = {}): Approval {
+  const decision: Decision = {
     decision: "approve",
     kind: "human",
     via: "slack",

@@ -3,18 +3,14 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { DeliveryDispatcher } from "../../bot/deliveries/dispatcher.ts";
-import {
-  DeliveryError,
-  type DeliveryJob,
-  type Notifier,
-  type Posted,
-} from "../../bot/deliveries/notifier.ts";
+import { DeliveryError, type Notifier } from "../../bot/deliveries/notifier.ts";
 import { createLogger } from "../../bot/logger.ts";
 import { deliveries, toolCalls } from "../../db/schema.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
-import type { ApprovalView } from "../../handlers/approvals/types.ts";
-import type { Platform } from "../../handlers/channels.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
+import type { Platform } from "../../outbox/platforms.ts";
+import type { Approval } from "../../sdk/types.ts";
 import { startTestApp, type TestApp, type TestAppOptions } from "./app.ts";
 import { API_VERSION, decisionToolYaml, resourcesYaml } from "./resource-yaml.ts";
 import { routedApproval } from "./seed.ts";
@@ -105,8 +101,8 @@ export interface NotifierCall {
   purpose: DeliveryJob["purpose"];
   channel: string;
   approvalId: string;
-  status: ApprovalView["status"];
-  sla: ApprovalView["sla"];
+  status: Approval["status"];
+  sla: Approval["sla"];
   extra: DeliveryJob["extra"];
 }
 
@@ -118,16 +114,16 @@ export class RecordingNotifier implements Notifier {
 
   constructor(readonly platform: Platform) {}
 
-  async post(job: DeliveryJob, approval: ApprovalView): Promise<Posted> {
+  async post(job: DeliveryJob, approval: Approval): Promise<Posted> {
     this.record("post", job, approval);
     return { target: `target-of-${job.channel}`, messageRef: `msg-${++this.posted}` };
   }
 
-  async update(job: DeliveryJob, approval: ApprovalView): Promise<void> {
+  async update(job: DeliveryJob, approval: Approval): Promise<void> {
     this.record("update", job, approval);
   }
 
-  private record(op: NotifierCall["op"], job: DeliveryJob, approval: ApprovalView) {
+  private record(op: NotifierCall["op"], job: DeliveryJob, approval: Approval) {
     if (this.failing) throw new DeliveryError("unavailable", `${this.platform} is down`, true);
     this.calls.push({
       op,

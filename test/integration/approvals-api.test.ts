@@ -1,6 +1,7 @@
 // The approvers' HTTP API on the real server and database: the queue, deciding, bulk, override, and the
 // errors each wrong move gets.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RATIONALE_MAX } from "../../model/routing.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { backend } from "../helpers/db.ts";
 import { seedApproval } from "../helpers/seed.ts";
@@ -135,6 +136,43 @@ describe(`approvals API (${backend})`, () => {
 
     // None of those left a decision behind.
     expect((await t.call("GET", `/v1/approvals/${id}`, { key: ana })).body.status).toBe("pending");
+  });
+
+  it("refuses a rationale or reason over RATIONALE_MAX on decide, bulk-decide and override, recording nothing", async () => {
+    const id = await seedApproval(t.app.deps);
+    const long = "x".repeat(RATIONALE_MAX + 1);
+    const decided = await t.call("POST", `/v1/approvals/${id}`, {
+      key: ana,
+      body: { decision: "approve", rationale: long },
+    });
+    expect(decided.status).toBe(400);
+    expect(decided.body.error).toMatchObject({
+      code: "bad_request",
+      message: `rationale: must be at most ${RATIONALE_MAX} characters (this one has ${RATIONALE_MAX + 1})`,
+      field: "rationale",
+      max: RATIONALE_MAX,
+    });
+    const bulk = await t.call("POST", "/v1/approvals/bulk-decide", {
+      key: ana,
+      body: { ids: [id], decision: "approve", rationale: long },
+    });
+    expect(bulk.status).toBe(400);
+    expect(bulk.body.error.field).toBe("rationale");
+    const overridden = await t.call("POST", `/v1/approvals/${id}/override`, {
+      key: sam,
+      body: { decision: "approve", grantBy: "sre-oncall", reason: long },
+    });
+    expect(overridden.status).toBe(400);
+    expect(overridden.body.error.message).toMatch(/^reason: must be at most 3000 characters/);
+    expect((await t.call("GET", `/v1/approvals/${id}`, { key: ana })).body.status).toBe("pending");
+
+    // Exactly the limit is accepted.
+    const atLimit = await t.call("POST", `/v1/approvals/${id}`, {
+      key: ana,
+      body: { decision: "approve", rationale: "y".repeat(RATIONALE_MAX) },
+    });
+    expect(atLimit.status).toBe(200);
+    expect(atLimit.body.decision.rationale).toHaveLength(RATIONALE_MAX);
   });
 
   it("authenticates every /v1 call", async () => {

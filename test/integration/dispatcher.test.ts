@@ -5,12 +5,14 @@ import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DeliveryDispatcher } from "../../bot/deliveries/dispatcher.ts";
-import { DeliveryError, type DeliveryJob, type Notifier } from "../../bot/deliveries/notifier.ts";
+import { DeliveryError, type Notifier } from "../../bot/deliveries/notifier.ts";
 import { deliveries } from "../../db/schema.ts";
 import { loadResources } from "../../gateway/resources/load.ts";
-import { type ApprovalView, decide } from "../../handlers/approvals/index.ts";
+import { decide } from "../../handlers/approvals/index.ts";
 import { ManualClock } from "../../handlers/clock.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { DeliveryJob } from "../../outbox/dispatch.ts";
+import type { Approval } from "../../sdk/types.ts";
 import { REFERENCE_RESOURCES } from "../helpers/app.ts";
 import { backend, type TestDatabase, testDatabase } from "../helpers/db.ts";
 import { seedApproval } from "../helpers/seed.ts";
@@ -20,13 +22,13 @@ class RecordingNotifier implements Notifier {
   readonly updates: { channel: string; status: string }[] = [];
   failures: DeliveryError[] = [];
   constructor(readonly platform: "slack" | "email") {}
-  async post(job: DeliveryJob, approval: ApprovalView) {
+  async post(job: DeliveryJob, approval: Approval) {
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.posts.push({ channel: job.channel, status: approval.status });
     return { target: job.channel.slice(job.channel.indexOf(":") + 1), messageRef: `m-${this.posts.length}` };
   }
-  async update(job: DeliveryJob, approval: ApprovalView) {
+  async update(job: DeliveryJob, approval: Approval) {
     this.updates.push({ channel: job.channel, status: approval.status });
   }
 }

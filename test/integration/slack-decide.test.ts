@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notify } from "../../db/open.ts";
 import { approvals, decisions, deliveries } from "../../db/schema.ts";
 import { queueEscalations } from "../../handlers/approvals/escalate.ts";
-import { DELIVERIES_DUE } from "../../handlers/channels.ts";
+import { DELIVERIES_DUE } from "../../outbox/enqueue.ts";
 import { backend } from "../helpers/db.ts";
 import type { Body } from "../helpers/fake-slack.ts";
 import { assertMessageBlocks, assertModal } from "../helpers/schemas.ts";

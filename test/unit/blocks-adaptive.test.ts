@@ -10,12 +10,12 @@ import {
   overrideNoticeCard,
   queueCard,
   replyCard,
-  USAGE_LINES,
 } from "../../blocks/adaptive.ts";
 import { assertCardBytes, cardBytes, TEAMS_LIMITS } from "../../blocks/limits.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import { parseCommand } from "../../bot/commands/parser.ts";
-import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
+import { COMMAND_USAGE } from "../../bot/commands/usage.ts";
+import type { Approval, Decision } from "../../sdk/types.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 import { actionsOf, assertAdaptiveCard, elementsOf } from "../helpers/teams-request.ts";
 
@@ -23,12 +23,12 @@ const PUBLIC = "https://countersign.example.com";
 const LONG = "x".repeat(10_000);
 
 // Teams renders what arrived on Teams: the channel and the decision's `via` say so.
-const TEAMS = { channels: ["teams:19:billing@thread.tacv2"] } satisfies Partial<ApprovalView>;
-const approval = (over: Partial<ApprovalView> = {}) => sampleApproval({ ...TEAMS, ...over });
-const decided = (d: Partial<DecisionView>, over: Partial<ApprovalView> = {}) =>
+const TEAMS = { channels: ["teams:19:billing@thread.tacv2"] } satisfies Partial<Approval>;
+const approval = (over: Partial<Approval> = {}) => sampleApproval({ ...TEAMS, ...over });
+const decided = (d: Partial<Decision>, over: Partial<Approval> = {}) =>
   sampleDecided({ via: "teams", rationale: "Customer was double-charged", ...d }, { ...TEAMS, ...over });
 
-const facts = (a: ApprovalView) => approvalFacts(a, PUBLIC);
+const facts = (a: Approval) => approvalFacts(a, PUBLIC);
 const text = (c: unknown) => JSON.stringify(c);
 
 function valid(c: AdaptiveCard): AdaptiveCard {
@@ -54,7 +54,7 @@ describe("Adaptive Card renderers", () => {
       expect(text(c)).toContain(fact);
     }
     expect(elementsOf(c, "Input.Text")).toEqual([
-      expect.objectContaining({ id: "rationale", isRequired: true, label: "Rationale", maxLength: 2000 }),
+      expect.objectContaining({ id: "rationale", isRequired: true, label: "Rationale", maxLength: 3000 }),
     ]);
     expect(c.actions).toEqual([
       {
@@ -181,14 +181,13 @@ describe("Adaptive Card renderers", () => {
     ).toContain("Escalated to team:leads");
     const notice = valid(overrideNoticeCard(facts(decided({ kind: "override", grantBy: "sre-oncall" }))));
     expect(text(notice)).toContain("Override of approval-call-abc123");
-    valid(replyCard({ tone: "error", text: "unknown command" }, true));
+    valid(replyCard({ tone: "error", text: "unknown command" }, COMMAND_USAGE));
     valid(historyCard([facts(decided({}))]));
   });
 
   it("documents every command word the parser takes", () => {
-    const help = text(valid(helpCard()));
-    for (const line of USAGE_LINES.slice(1)) {
-      const words = line.match(/`approvals ([^`]*)`/)![1]!;
+    const help = text(valid(helpCard(COMMAND_USAGE)));
+    for (const { words } of COMMAND_USAGE) {
       const example = words
         .replace("[--agent A] [--tool T]", "")
         .replace("ID", "approval-1")

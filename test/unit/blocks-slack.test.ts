@@ -1,6 +1,7 @@
 // Every Slack view we render validates against the Block Kit schema (../shared/schemas) and stays within
 // Slack's limits, however large the input, however long the queue or the rationale.
 import { describe, expect, it } from "vitest";
+import { outcomeLine } from "../../blocks/decision.ts";
 import {
   approvalCard,
   bulkDecideModal,
@@ -17,7 +18,8 @@ import {
   type SlackMessage,
 } from "../../blocks/slack.ts";
 import { approvalText } from "../../blocks/text.ts";
-import { approvalFacts, outcomeLine } from "../../blocks/view.ts";
+import { approvalFacts } from "../../blocks/view.ts";
+import { COMMAND_USAGE } from "../../bot/commands/usage.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 import { schemaErrors, slackSchemas } from "../helpers/schemas.ts";
 
@@ -217,8 +219,8 @@ describe("Slack renderings", () => {
       }),
     );
     checkMessage(overrideNoticeMessage(facts, links));
-    checkMessage(replyMessage(LONG, true));
-    checkMessage(helpMessage());
+    checkMessage(replyMessage(LONG, COMMAND_USAGE));
+    checkMessage(helpMessage(COMMAND_USAGE));
   });
 
   it("has a plain-text fallback with the same facts", () => {

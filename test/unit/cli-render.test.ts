@@ -6,7 +6,7 @@ import { describeApproval } from "../../cli/render/describe.ts";
 import { createStyle, stripAnsi, visibleWidth, wantsColor } from "../../cli/render/style.ts";
 import { table } from "../../cli/render/table.ts";
 import { relativeTime } from "../../cli/render/time.ts";
-import type { ApprovalView } from "../../handlers/approvals/types.ts";
+import type { Approval } from "../../sdk/types.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 
 const NOW = new Date("2025-03-01T12:00:00Z");
@@ -23,8 +23,8 @@ const CLI = {
   expiresAt: at(57),
   slaAtRiskAt: at(27),
   slaBreachAt: at(45),
-} satisfies Partial<ApprovalView>;
-const approval = (over: Partial<ApprovalView> = {}) => sampleApproval({ ...CLI, ...over });
+} satisfies Partial<Approval>;
+const approval = (over: Partial<Approval> = {}) => sampleApproval({ ...CLI, ...over });
 
 describe("relative times", () => {
   it.each([

@@ -10,7 +10,7 @@ import {
   subjectLine,
 } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import type { ApprovalView, DecisionView } from "../../handlers/approvals/types.ts";
+import type { Approval, Decision } from "../../sdk/types.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 
 const PUBLIC = "https://countersign.example.com";
@@ -24,9 +24,9 @@ const EMAIL = {
   approvers: ["ana@example.com", "ben@example.com"],
   channels: ["email:billing-leads@example.com"],
   sla: "at_risk",
-} satisfies Partial<ApprovalView>;
-const approval = (over: Partial<ApprovalView> = {}) => sampleApproval({ ...EMAIL, ...over });
-const decided = (d: Partial<DecisionView> = {}) =>
+} satisfies Partial<Approval>;
+const approval = (over: Partial<Approval> = {}) => sampleApproval({ ...EMAIL, ...over });
+const decided = (d: Partial<Decision> = {}) =>
   sampleDecided(
     { via: "email", decidedAt: "2026-05-01T14:20:00.000Z", rationale: "customer verified", ...d },
     EMAIL,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { compilePolicies, resolvePeople } from "../../gateway/policy/engine.ts";
+import { compilePolicies } from "../../gateway/policy/engine.ts";
 import type { PolicyRequest } from "../../gateway/policy/types.ts";
 import { loadResources, parseResourceFiles } from "../../gateway/resources/load.ts";
-import type { AgentResource, ResourceSet } from "../../gateway/resources/types.ts";
+import type { AgentResource, ResourceSet } from "../../model/resources.ts";
+import { resolvePeople } from "../../model/routing.ts";
 
 const V1 = "apiVersion: countersign.dev/v1alpha1";
 

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { appendAudit, listAudit, verifyAudit } from "../../../handlers/audit.ts";
+import type { CreatedKey } from "../../../sdk/types.ts";
 import { createKey } from "../../keys.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
@@ -54,6 +55,7 @@ export function adminRoutes(app: FastifyInstance, ctx: HttpContext) {
       });
       return created;
     });
-    return reply.status(201).send({ key, kind: principal.kind, subject: principal.subject });
+    const created: CreatedKey = { key, kind: principal.kind, subject: principal.subject };
+    return reply.status(201).send(created);
   });
 }

@@ -1,7 +1,7 @@
 // POST /v1/approvals: an agent asks for a human's approval of an action (the SDK's requireApproval).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { createAgentApproval } from "../../tool-calls/agent-approval.ts";
+import { createAgentApproval } from "../../submit/agent-approval.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
 

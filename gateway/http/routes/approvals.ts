@@ -1,7 +1,6 @@
 // The approvers' API: the queue, one approval, decide, bulk decide, override.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { listDeliveries } from "../../../handlers/approvals/deliveries.ts";
 import {
   bulkDecide,
   decide,
@@ -11,10 +10,12 @@ import {
   STATUS_FILTERS,
 } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
-import { waitForApproval } from "../../wait/approval-wait.ts";
-import { abortOnHangUp, waitQuery } from "../../wait/long-poll.ts";
+import { listDeliveries } from "../../../outbox/read.ts";
+import type { Approval } from "../../../sdk/types.ts";
+import { waitForApproval } from "../../wait/waits.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
+import { abortOnHangUp, waitQuery } from "../wait.ts";
 
 const decision = z.enum(["approve", "reject"], { message: "must be approve or reject" });
 const via = z.enum(["api", "cli", "web"]).default("api");
@@ -29,17 +30,18 @@ const listQuery = z.object({
   cursor: z.string().optional(),
 });
 
-const decideBody = z.object({ decision, rationale: z.string().max(3000).optional(), via });
+// How long a rationale or reason may be is the domain's rule (RATIONALE_MAX), refused there with 400.
+const decideBody = z.object({ decision, rationale: z.string().optional(), via });
 const bulkBody = z.object({
   ids: z.array(z.string()).min(1).max(200),
   decision,
-  rationale: z.string().max(3000).optional(),
+  rationale: z.string().optional(),
   via,
 });
 const overrideBody = z.object({
   decision,
   grantBy: z.string().min(1, "names the Role granting the override"),
-  reason: z.string().max(3000).optional(),
+  reason: z.string().optional(),
   via,
 });
 
@@ -65,19 +67,23 @@ export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
       return approval;
     };
     const approval = wait
-      ? await waitForApproval(
-          ctx.gateway.hub,
-          ctx.deps,
-          request.params.id,
-          wait,
-          abortOnHangUp(reply),
-          principal.kind === "agent" ? principal.subject : undefined,
+      ? await waitForApproval({
+          hub: ctx.gateway.hub,
+          deps: ctx.deps,
+          id: request.params.id,
+          waitSeconds: wait,
+          signal: abortOnHangUp(reply),
+          visibleTo: principal.kind === "agent" ? principal.subject : undefined,
           read,
-        )
+        })
       : await read();
     if (principal.kind === "agent") return approval;
     // Operators and admins also see where the card went and how each copy fared (describe approval).
-    return { ...approval, deliveries: await listDeliveries(ctx.deps.database.db, approval.id) };
+    const record: Approval = {
+      ...approval,
+      deliveries: await listDeliveries(ctx.deps.database.db, approval.id),
+    };
+    return record;
   });
 
   app.post<{ Params: { id: string } }>("/v1/approvals/:id", async (request) => {

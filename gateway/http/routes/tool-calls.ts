@@ -2,14 +2,15 @@
 // `?wait=S` to hear of its next status change as it happens.
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { expireApproval } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
+import type { ToolCall } from "../../../sdk/types.ts";
+import { submitToolCall } from "../../submit/tool-call.ts";
 import { findCallForWait } from "../../tool-calls/store.ts";
-import { submitToolCall } from "../../tool-calls/submit.ts";
-import { isSettled, presentToolCall, type ToolCallView } from "../../tool-calls/view.ts";
-import { abortOnHangUp, longPoll, waitQuery } from "../../wait/long-poll.ts";
+import { isSettled, presentToolCall } from "../../tool-calls/view.ts";
+import { waitForCall } from "../../wait/waits.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
+import { abortOnHangUp, waitQuery } from "../wait.ts";
 
 const callBody = z.object({
   tool: z.string({ message: "required: the name of a Tool" }).min(1, "must not be empty"),
@@ -22,7 +23,7 @@ const callBody = z.object({
 });
 
 /** 200 once run, 202 while it waits or runs, and a denied call as the 403 error CONTRACT.md shows. */
-function answer(reply: FastifyReply, call: ToolCallView) {
+function answer(reply: FastifyReply, call: ToolCall) {
   if (call.status === "denied") {
     throw new CodedError("denied", call.error ?? `call ${call.id} was denied (${call.reason})`, {
       id: call.id,
@@ -56,30 +57,14 @@ export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
       return found;
     };
     const found = wait
-      ? await longPoll({
+      ? await waitForCall({
           hub: gateway.hub,
-          kind: "call",
+          deps: ctx.deps,
           id,
-          waitMs: wait * 1000,
+          waitSeconds: wait,
           signal: abortOnHangUp(reply),
+          visibleTo: principal.kind === "agent" ? principal.subject : undefined,
           read,
-          peek: async () => {
-            const look = await gateway.hub.peek("call", id);
-            // Absent or another agent's: the full read answers (with its 404) at once.
-            if (!look || (principal.kind === "agent" && look.agent !== principal.subject)) return undefined;
-            return {
-              status: look.status,
-              dueAt: look.status === "waiting_for_approval" ? look.expiresAt : undefined,
-            };
-          },
-          status: (f) => f.call.status,
-          settled: isSettled,
-          dueAt: (f) =>
-            f.call.status === "waiting_for_approval" ? f.approvalExpiresAt?.getTime() : undefined,
-          onDue: async () => {
-            const found = await read();
-            if (found.call.approvalId) await expireApproval(ctx.deps, found.call.approvalId);
-          },
         })
       : await read();
     return presentToolCall(found.call);

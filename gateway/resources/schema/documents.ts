@@ -1,7 +1,13 @@
 // The document envelope (apiVersion, kind, metadata, spec) of each kind, and how each turns into the
 // normalised resource types in types.ts.
 import { z } from "zod";
-import type { AgentResource, PolicyResource, RoleResource, TeamResource, ToolResource } from "../types.ts";
+import type {
+  AgentResource,
+  PolicyResource,
+  RoleResource,
+  TeamResource,
+  ToolResource,
+} from "../../../model/resources.ts";
 import { expecting, labels, name } from "./fields.ts";
 import { roleSpec, teamSpec } from "./people.ts";
 import { policySpec } from "./policy.ts";

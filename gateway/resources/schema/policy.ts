@@ -1,7 +1,7 @@
 // The Policy spec: `when` conditions, rules, the toolPolicy short form and appliesTo.
 import { z } from "zod";
+import type { PolicyResource, PolicyRule } from "../../../model/resources.ts";
 import { ConditionError, compileCondition } from "../../policy/conditions.ts";
-import type { PolicyResource, PolicyRule } from "../types.ts";
 import { expecting, labels, name } from "./fields.ts";
 import { approvalRouting, requirement } from "./routing.ts";
 

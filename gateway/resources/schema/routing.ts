@@ -1,7 +1,7 @@
 // Where an approval goes: channels, approver references (team:NAME / user:EMAIL), rationale, timeout and
 // SLA thresholds, defaulted here so every RoutingSpec the loader returns is complete.
 import { z } from "zod";
-import type { RoutingSpec } from "../types.ts";
+import type { RoutingSpec } from "../../../model/resources.ts";
 import { EMAIL, expecting, NAME, positiveNumber } from "./fields.ts";
 
 const CHANNEL =

@@ -2,7 +2,7 @@
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { z } from "zod";
-import { SIDE_EFFECT_LEVELS } from "../types.ts";
+import { SIDE_EFFECT_LEVELS } from "../../../model/resources.ts";
 import { expecting } from "./fields.ts";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object in types only.

@@ -1,11 +1,13 @@
 // The agents' side, assembled: policy and input checks compiled once, the waiter hub and the executor.
-// The composition root builds one per process and starts and stops it with the server.
+// The composition root builds one per process and starts and stops it with the server. Every way in for
+// agents (the HTTP routes today) submits through this folder, so each takes the same path to the same
+// records.
 import type { Logger } from "pino";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { Executor, type ExecutorOptions } from "../execute/executor.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
+import { FinishedCallWriter } from "../tool-calls/finished-calls.ts";
 import { WaiterHub, type WaiterHubOptions } from "../wait/hub.ts";
-import { FinishedCallWriter } from "./finished-calls.ts";
 import { compileInputChecks, type InputCheck } from "./input-validators.ts";
 
 export interface Gateway {

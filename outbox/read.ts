@@ -1,24 +1,11 @@
 // Reading the outbox rows of one approval, for `countersign describe approval`: where its card went and
 // whether each copy was posted, is waiting for a retry, or failed (and why).
 import { asc, eq } from "drizzle-orm";
-import type { Queryable } from "../../db/open.ts";
-import { deliveries } from "../../db/schema.ts";
+import type { Queryable } from "../db/open.ts";
+import { deliveries } from "../db/schema.ts";
+import type { Delivery } from "../sdk/types.ts";
 
-export interface DeliveryView {
-  channel: string;
-  platform: string;
-  purpose: "card" | "escalation" | "notice";
-  status: "pending" | "posted" | "failed";
-  target: string | null;
-  attempts: number;
-  error: string | null;
-  /** True when the posted copy still shows an older state of the approval (an update is due). */
-  updateDue: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export async function listDeliveries(q: Queryable, approvalId: string): Promise<DeliveryView[]> {
+export async function listDeliveries(q: Queryable, approvalId: string): Promise<Delivery[]> {
   const rows = await q
     .select()
     .from(deliveries)

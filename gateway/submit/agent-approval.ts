@@ -2,8 +2,9 @@
 // requireApproval). Routed by the same policies, with the action name standing in for a tool name and
 // the context standing in for the input.
 import { randomBytes } from "node:crypto";
-import { type ApprovalView, insertApproval, presentApproval } from "../../handlers/approvals/index.ts";
+import { insertApproval, presentApproval } from "../../handlers/approvals/index.ts";
 import { CodedError } from "../../handlers/errors.ts";
+import type { Approval } from "../../sdk/types.ts";
 import type { Gateway } from "./gateway.ts";
 
 export interface AgentApprovalRequest {
@@ -13,7 +14,7 @@ export interface AgentApprovalRequest {
   timeoutMs?: number | undefined;
 }
 
-export async function createAgentApproval(g: Gateway, req: AgentApprovalRequest): Promise<ApprovalView> {
+export async function createAgentApproval(g: Gateway, req: AgentApprovalRequest): Promise<Approval> {
   const agent = g.deps.resources().agents.get(req.agent) ?? { name: req.agent, labels: {} };
   const verdict = g.policy.evaluate({ agent, tool: { name: req.action }, input: req.context });
   if (verdict.outcome === "deny" && verdict.code === "denied") {

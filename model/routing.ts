@@ -1,7 +1,29 @@
-// Turns a policy's routing into the people who may decide. Approver references are resolved once, when
-// the policies compile; the SLA thresholds arrive already defaulted by the resource schema.
-import type { ResourceSet, RoutingSpec, TeamResource } from "../resources/types.ts";
-import type { ResolvedRouting } from "./types.ts";
+// An approval's routing with its people resolved: who may decide, where the card goes, when it expires
+// and escalates, and what a decision must carry. Approver references are resolved once, when the
+// policies compile; the SLA thresholds arrive already defaulted by the resource schema.
+import type { ResourceSet, RoutingSpec, SlaRouting, TeamResource } from "./resources.ts";
+
+/**
+ * The longest rationale (or override reason) a decision may carry, in characters. The domain refuses a
+ * longer one (handlers/); every surface only reads this to size its input (API schema, Slack modal,
+ * Teams card, email form).
+ */
+export const RATIONALE_MAX = 3000;
+
+/** Routing with approvers resolved to people (emails) and SLA thresholds filled in. */
+export interface ResolvedRouting {
+  approverRefs: string[];
+  /** Emails of everyone who may decide, from team members and user: references. */
+  approvers: string[];
+  /** Slack user groups (team:x with slackUserGroup) whose members may also decide. */
+  approverSlackGroups: string[];
+  channels: string[];
+  timeoutMinutes: number;
+  onTimeout: "deny";
+  /** A decision needs a rationale (the rule's `rationale: required`, the default). */
+  rationaleRequired: boolean;
+  sla: SlaRouting & { escalateToEmails: string[] };
+}
 
 /** team:NAME → every member's email; user:EMAIL → that email. Emails lowercased, each once. */
 export function resolvePeople(

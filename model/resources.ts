@@ -1,5 +1,6 @@
-// The loaded, validated resources, as the rest of the product sees them. The YAML shapes (and every
-// alias the YAML accepts) are the loader's business; these are the normalised forms.
+// The resource model: the loaded, validated resources as the rest of the product sees them (the gateway
+// judges calls by them, the domain finds Roles and Teams in them). The YAML shapes, and every alias the
+// YAML accepts, are the loader's business (gateway/resources/); these are the normalised forms.
 
 export const SIDE_EFFECT_LEVELS = [
   "read_only",

@@ -2,7 +2,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { CodedError } from "../../handlers/errors.ts";
-import type { ResourceSet } from "../resources/types.ts";
+import type { ResourceSet } from "../../model/resources.ts";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object in types only.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

@@ -1,17 +1,18 @@
-// POST /v1/tool-calls: idempotency, input check, policy, then one of three paths. Allowed calls run in the
+// A submitted tool call (POST /v1/tool-calls): idempotency, input check, policy, then one of three paths. Allowed calls run in the
 // request, on a lean path (no audit chain, one row write for an idempotent tool); calls that need a human
 // are stored with their approval in one transaction and answered at once; denials are recorded too.
 import { createHash } from "node:crypto";
 import { insertApproval } from "../../handlers/approvals/index.ts";
 import { canonicalJson } from "../../handlers/canonical-json.ts";
 import { CodedError } from "../../handlers/errors.ts";
+import type { ToolResource } from "../../model/resources.ts";
+import type { ToolCall } from "../../sdk/types.ts";
 import type { PolicyDecision } from "../policy/types.ts";
-import type { ToolResource } from "../resources/types.ts";
+import { approvalIdFor, newCallId } from "../tool-calls/ids.ts";
+import { findByIdempotencyKey, findCall, insertCall, type NewToolCall } from "../tool-calls/store.ts";
+import { isSettled, presentToolCall, type ToolCallRow } from "../tool-calls/view.ts";
 import { longPoll, MAX_WAIT_SECONDS } from "../wait/long-poll.ts";
 import type { Gateway } from "./gateway.ts";
-import { approvalIdFor, newCallId } from "./ids.ts";
-import { findByIdempotencyKey, findCall, insertCall, type NewToolCall } from "./store.ts";
-import { isSettled, presentToolCall, type ToolCallRow, type ToolCallView } from "./view.ts";
 
 export interface ToolCallRequest {
   agent: string;
@@ -26,7 +27,7 @@ type CallBase = Omit<NewToolCall, "status"> & { createdAt: Date };
 /** Denial codes of the policy engine, as the call's reason (a rule's own deny reads "policy"). */
 const DENY_REASON = { denied: "policy", no_policy: "no_policy", no_route: "no_route" } as const;
 
-export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<ToolCallView> {
+export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<ToolCall> {
   const { db } = g.deps.database;
   const requestHash = hashRequest(req);
   if (req.idempotencyKey !== undefined) {
@@ -76,7 +77,7 @@ async function runAllowed(
   requestHash: string,
   base: CallBase,
   tool: ToolResource,
-): Promise<ToolCallView> {
+): Promise<ToolCall> {
   if (tool.type === "decision" || !tool.endpoint) {
     // Policy allowed it outright: the agent may act, and no person decided anything.
     return store(g, req, requestHash, {
@@ -112,7 +113,7 @@ async function waitForHuman(
   base: CallBase,
   tool: ToolResource,
   verdict: Extract<PolicyDecision, { outcome: "require_approval" }>,
-): Promise<ToolCallView> {
+): Promise<ToolCall> {
   const approvalId = approvalIdFor(base.id);
   const row = fullRow({ ...base, status: "waiting_for_approval", approvalId });
   const inserted = await g.deps.database.db.transaction(async (tx) => {
@@ -144,14 +145,14 @@ async function store(
   req: ToolCallRequest,
   requestHash: string,
   call: NewToolCall,
-): Promise<ToolCallView> {
+): Promise<ToolCall> {
   const row = fullRow(call);
   if (!(await insertCall(g.deps.database.db, row))) return replayWinner(g, req, requestHash);
   return presentToolCall(row);
 }
 
 /** Lost the race for an idempotency key to a concurrent request: answer with the winner's call. */
-async function replayWinner(g: Gateway, req: ToolCallRequest, requestHash: string): Promise<ToolCallView> {
+async function replayWinner(g: Gateway, req: ToolCallRequest, requestHash: string): Promise<ToolCall> {
   const winner = await findByIdempotencyKey(g.deps.database.db, req.agent, req.idempotencyKey!);
   if (!winner) throw new Error(`idempotency key ${req.idempotencyKey} conflicted but no call holds it`);
   return replay(g, req, winner, requestHash);
@@ -163,7 +164,7 @@ async function replay(
   req: ToolCallRequest,
   first: ToolCallRow,
   requestHash: string,
-): Promise<ToolCallView> {
+): Promise<ToolCall> {
   if (first.requestHash !== requestHash) {
     throw new CodedError(
       "idempotency_key_reused",
