@@ -14,6 +14,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,18 +87,24 @@ export function writeSeed(folder: string, tarball: Uint8Array, stamp: SeedStamp)
  * Unpacks the seed into `dataDir`, which must not hold a database yet. It is unpacked beside it first and
  * renamed into place, so a start-up that dies half way never leaves a half-written database behind.
  */
-export function unpackSeed(tarball: string, dataDir: string): void {
+export async function unpackSeed(tarball: string, dataDir: string): Promise<void> {
   const partial = `${dataDir}.unpacking`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true, mode: 0o700 });
-  untar(gunzipSync(readFileSync(tarball)), partial);
+  await writeEntries(untar(gunzipSync(readFileSync(tarball)), partial));
   rmSync(dataDir, { recursive: true, force: true });
   renameSync(partial, dataDir);
 }
 
+interface Entry {
+  target: string;
+  data: Buffer | undefined; // undefined: a folder
+}
+
 /** Enough of ustar for what PGlite's dumpDataDir writes: regular files and folders with short names. */
-function untar(tar: Buffer, into: string): void {
+function untar(tar: Buffer, into: string): Entry[] {
   const root = path.resolve(into);
+  const entries: Entry[] = [];
   for (let offset = 0; offset + 512 <= tar.length; ) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
@@ -109,11 +116,28 @@ function untar(tar: Buffer, into: string): void {
     const target = path.resolve(root, `.${path.posix.sep}${name}`);
     if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`seed: bad entry ${name}`);
     offset += 512;
-    if (type === "5") mkdirSync(target, { recursive: true, mode: 0o700 });
-    else if (type === "0") {
-      mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-      writeFileSync(target, tar.subarray(offset, offset + size), { mode: 0o600 });
-    } else throw new Error(`seed: unsupported entry type ${type} for ${name}`);
+    if (type !== "0" && type !== "5") throw new Error(`seed: unsupported entry type ${type} for ${name}`);
+    entries.push({ target, data: type === "0" ? tar.subarray(offset, offset + size) : undefined });
     offset += Math.ceil(size / 512) * 512;
   }
+  return entries;
+}
+
+/**
+ * Folders first, then the files, many at a time: creating a thousand small files one by one is most of a
+ * first start on a busy disk, and several in flight took half the time here.
+ */
+async function writeEntries(entries: Entry[]): Promise<void> {
+  const folders = new Set<string>();
+  for (const e of entries) folders.add(e.data ? path.dirname(e.target) : e.target);
+  for (const folder of [...folders].sort()) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const files = entries.filter((e) => e.data !== undefined);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      await writeFile(file.target, file.data!, { mode: 0o600 });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
 }

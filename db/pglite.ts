@@ -49,7 +49,7 @@ export async function openPgliteClient(options: PgliteOpenOptions): Promise<Open
         : findSeed(options.seedFolder ?? defaultSeedFolder(), currentStamp(options.migrationsFolder));
     origin = seed ? "seed" : "initdb";
     if (seed && options.dataDir === undefined) pgOptions.loadDataDir = new Blob([readFileSync(seed)]);
-    else if (seed && options.dataDir !== undefined) unpackSeed(seed, options.dataDir);
+    else if (seed && options.dataDir !== undefined) await unpackSeed(seed, options.dataDir);
   }
   const client = new PGlite({
     ...pgOptions,
