@@ -38,6 +38,8 @@ export interface AppOptions {
   gateway?: GatewayOptions;
   /** The HTTP port, already bound (`countersign serve` binds it first); otherwise bound by start(). */
   listener?: HttpListener;
+  /** The PGlite data folder's lock, already taken (`countersign serve` takes it early); the app releases it. */
+  dataFolderLock?: DataFolderLock;
 }
 
 export interface App {
@@ -60,7 +62,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // PGlite is one process's database: the folder is locked before anything opens it.
   const embedded = options.database === undefined && !config.databaseUrl;
   const pgliteDir = path.join(config.dataDir, "pglite");
-  const lock: DataFolderLock | undefined = embedded ? lockDataFolder(config.dataDir) : undefined;
+  const lock = options.dataFolderLock ?? (embedded ? lockDataFolder(config.dataDir) : undefined);
   let database: Database;
   try {
     if (embedded && isFreshDataDir(pgliteDir))

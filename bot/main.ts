@@ -2,10 +2,9 @@
 // whole: bad configuration or resources, a port in use, a data folder another server holds, each stop it
 // with one message that names the problem and exit code 1, with nothing left running.
 import path from "node:path";
-import { DataFolderInUseError } from "../db/data-folder-lock.ts";
-import { loadResources, ResourceError } from "../gateway/resources/load.ts";
+import { DataFolderInUseError, lockDataFolder } from "../db/data-folder-lock.ts";
 import { ADMIN_KEY_FILE } from "./admin-key.ts";
-import { type App, createApp } from "./app.ts";
+import type { App } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { HttpListener, ListenError } from "./listener.ts";
 
@@ -17,21 +16,27 @@ export async function serve(
   let app: App;
   try {
     const config = loadConfig(env, cwd);
+    // The port, then the data folder, before the bulk of the code even loads: a clash is reported within
+    // a fraction of a second, and nothing has been opened.
+    const listener = new HttpListener();
+    await listener.listen(config.host, config.port);
+    const dataFolderLock = config.databaseUrl ? undefined : lockDataFolder(config.dataDir);
+    const [{ loadResources }, { createApp }] = await Promise.all([
+      import("../gateway/resources/load.ts"),
+      import("./app.ts"),
+    ]);
     if (config.resourcesBundled) {
       say(
         `resources: no ./resources folder here, using the bundled reference resources (${config.resourcesPath})`,
       );
     }
     const resources = await loadResources(config.resourcesPath);
-    // The port first: a clash is reported in milliseconds, and nothing has been opened yet.
-    const listener = new HttpListener();
-    await listener.listen(config.host, config.port);
-    app = await createApp(config, { resources, listener, say });
+    app = await createApp(config, { resources, listener, dataFolderLock, say });
     await app.start();
     for (const line of nextSteps(config, listener.url!, cwd)) say(line);
   } catch (err) {
     if (err instanceof ConfigError) return fail(`bad configuration: ${err.message}`);
-    if (err instanceof ResourceError) return fail(`bad resources:\n${err.message}`);
+    if (err instanceof Error && err.name === "ResourceError") return fail(`bad resources:\n${err.message}`);
     if (err instanceof ListenError || err instanceof DataFolderInUseError) return fail(err.message);
     return fail(`start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }

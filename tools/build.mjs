@@ -7,7 +7,8 @@
 //   dist/db/pglite-seed.* a migrated PGlite data folder, so a first start skips initdb (see db/pglite-seed.ts)
 // It runs on `npm install` (prepare), before `npm start`, `npm test`, the demo and benchmarks; it does nothing
 // when no input changed since the last build (a fingerprint of every input's path, size and mtime), so
-// those commands pay about 50 ms. --force rebuilds; --quiet prints only errors.
+// those commands pay about 50 ms. --force rebuilds; --quiet leaves out "up to date" (work that takes
+// seconds is always announced).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -31,7 +32,7 @@ const NOT_PRODUCT = new Set(["test", "bench", "demo", "tools", "node_modules", "
 
 const force = process.argv.includes("--force");
 const quiet = process.argv.includes("--quiet");
-const say = (line) => quiet || console.log(`build: ${line}`);
+const say = (line) => console.log(`build: ${line}`);
 
 /** Assets the build copies into dist/ beside the compiled code. */
 const ASSETS = ["db/migrations", "resources"];
@@ -117,7 +118,7 @@ async function buildSeed() {
 async function main() {
   const print = fingerprint();
   if (!force && existsSync(FINGERPRINT) && readFileSync(FINGERPRINT, "utf8") === print) {
-    say("dist/ is up to date");
+    if (!quiet) say("dist/ is up to date");
     return;
   }
   const started = Date.now();

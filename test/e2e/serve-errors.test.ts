@@ -51,7 +51,8 @@ describe("serve refuses bad start-up input", () => {
         "",
       ].join("\n"),
     );
-    const r = serve({ COUNTERSIGN_RESOURCES: dir, COUNTERSIGN_DATA_DIR: dir });
+    // PORT 0: the port is bound before the resources are read, and 8080 may be taken on this machine.
+    const r = serve({ COUNTERSIGN_RESOURCES: dir, COUNTERSIGN_DATA_DIR: dir, PORT: "0" });
     rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(

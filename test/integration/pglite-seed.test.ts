@@ -75,7 +75,8 @@ describe.skipIf(backend !== "pglite")("the PGlite seed (PGlite only: the Postgre
       await seed.client.close();
       await made.close();
     }
-  });
+    // initdb in WebAssembly: seconds on a quiet machine, far more on a loaded one.
+  }, 180_000);
 
   it("is never used when its stamp names other migrations or another PGlite", () => {
     const stamp = currentStamp(MIGRATIONS_FOLDER);
