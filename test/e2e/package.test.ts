@@ -194,6 +194,13 @@ export async function deploy(): Promise<Approval> {
       `preparing the embedded database in ${path.join(app, ".countersign", "pglite")}`,
     );
     expect(serverOutput).not.toContain("initdb ran instead");
+
+    // The first command it suggests works as printed, with the admin key it found on its own.
+    const next = serverOutput.match(/^next, in another terminal in this folder: (.*)$/m)?.[1];
+    expect(next).toBe(`COUNTERSIGN_URL=${url} npx countersign approvals ls`);
+    const [assignment, ...command] = next!.split(" ");
+    const [name, value] = assignment!.split("=") as [string, string];
+    expect(run(app, command[0]!, command.slice(1), { [name]: value }).stdout).toBe("No pending approvals.\n");
   }, 90_000);
 
   it("runs the README's requireApproval example as pasted: it waits, and resolves once a person approves", async () => {
