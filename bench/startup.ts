@@ -20,16 +20,18 @@ const START_RUNS = 3;
 const GOALS = { cliRatio: 4, firstStartS: 3, firstStartMb: 450, laterStartMb: 400 };
 
 const work = mkdtempSync(path.join(tmpdir(), "countersign-bench-startup-"));
-// Each measured process writes its peak RSS here when it exits (a one-line preload, loaded by --require).
-const PRELOAD = path.join(work, "max-rss.cjs");
+// Each measured process writes its peak RSS and the CPU it used when it exits (a one-line preload, loaded
+// by --require). CPU time is what the machine's other load inflates least, so it is printed beside wall time.
+const PRELOAD = path.join(work, "usage.cjs");
 writeFileSync(
   PRELOAD,
-  `process.on("exit", () => require("node:fs").writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`,
+  `process.on("exit", () => { const u = process.resourceUsage(); require("node:fs").writeFileSync(process.env.BENCH_RSS_FILE, JSON.stringify({ kb: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime })); });\n`,
 );
 
 interface Reading {
   seconds: number;
   mb: number;
+  cpuSeconds: number;
 }
 
 function spawnMeasured(args: string[], env: Record<string, string>, rssFile: string): ChildProcess {
@@ -44,7 +46,10 @@ const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) =>
     child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", resolve),
   );
-const peakMb = (rssFile: string) => Number(readFileSync(rssFile, "utf8")) / 1024;
+function usage(file: string): { mb: number; cpuSeconds: number } {
+  const { kb, cpuUs } = JSON.parse(readFileSync(file, "utf8")) as { kb: number; cpuUs: number };
+  return { mb: kb / 1024, cpuSeconds: cpuUs / 1e6 };
+}
 
 /** A command run to its end: from spawn to exit. */
 async function command(args: string[], env: Record<string, string> = {}): Promise<Reading> {
@@ -59,7 +64,7 @@ async function command(args: string[], env: Record<string, string> = {}): Promis
   const code = await exited(child);
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`${args.join(" ")} exited ${code}:\n${output}`);
-  return { seconds, mb: peakMb(rssFile) };
+  return { seconds, ...usage(rssFile) };
 }
 
 interface Server {
@@ -67,8 +72,8 @@ interface Server {
   child: ChildProcess;
   /** Spawn → /healthz 200. */
   seconds: number;
-  /** SIGTERM, wait, and the peak RSS over its life. */
-  stop(): Promise<number>;
+  /** SIGTERM, wait, and the peak RSS and CPU over its life. */
+  stop(): Promise<{ mb: number; cpuSeconds: number }>;
 }
 
 async function serve(dataDir: string): Promise<Server> {
@@ -104,7 +109,7 @@ async function serve(dataDir: string): Promise<Server> {
     async stop() {
       child.kill("SIGTERM");
       await exited(child);
-      return peakMb(rssFile);
+      return usage(rssFile);
     },
   };
 }
@@ -117,13 +122,17 @@ function median(values: number[]): number {
 async function repeat(n: number, once: () => Promise<Reading>): Promise<Reading> {
   const readings: Reading[] = [];
   for (let i = 0; i < n; i++) readings.push(await once());
-  return { seconds: median(readings.map((r) => r.seconds)), mb: Math.max(...readings.map((r) => r.mb)) };
+  return {
+    seconds: median(readings.map((r) => r.seconds)),
+    mb: Math.max(...readings.map((r) => r.mb)),
+    cpuSeconds: median(readings.map((r) => r.cpuSeconds)),
+  };
 }
 
 async function firstStart(): Promise<Reading> {
   const dir = mkdtempSync(path.join(work, "data-"));
   const server = await serve(dir);
-  return { seconds: server.seconds, mb: await server.stop() };
+  return { seconds: server.seconds, ...(await server.stop()) };
 }
 
 try {
@@ -157,7 +166,7 @@ try {
   const first = await repeat(START_RUNS, firstStart);
   const later = await repeat(START_RUNS, async () => {
     const server = await serve(dataDir);
-    return { seconds: server.seconds, mb: await server.stop() };
+    return { seconds: server.seconds, ...(await server.stop()) };
   });
 
   const ratio = (r: Reading) => r.seconds / baseline.seconds;
@@ -187,15 +196,19 @@ try {
     ],
   ];
   console.log(
-    `\n${"".padEnd(26)} ${"wall (median)".padStart(14)} ${"× node".padStart(7)} ${"peak RSS".padStart(9)}  goal`,
+    `\n${"".padEnd(26)} ${"wall (median)".padStart(14)} ${"× node".padStart(7)} ${"CPU".padStart(8)} ` +
+      `${"peak RSS".padStart(9)}  goal`,
   );
   for (const [name, r, goal] of rows) {
     console.log(
       `${name.padEnd(26)} ${`${(r.seconds * 1000).toFixed(0)} ms`.padStart(14)} ${ratio(r).toFixed(1).padStart(6)}× ` +
-        `${`${r.mb.toFixed(0)} MB`.padStart(9)}  ${goal}`,
+        `${`${(r.cpuSeconds * 1000).toFixed(0)} ms`.padStart(8)} ${`${r.mb.toFixed(0)} MB`.padStart(9)}  ${goal}`,
     );
   }
-  console.log("\npeak RSS: the highest of the runs; starts are timed from spawn until /healthz answers 200");
+  console.log(
+    "\nwall and CPU: medians (CPU of a server: its whole life, start to stop); peak RSS: the highest of the " +
+      "runs; starts are timed from spawn until /healthz answers 200",
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
