@@ -108,7 +108,7 @@ describe("loading the reference set", () => {
   it("validateResourcesPath counts what loaded", () => {
     expect(validateResourcesPath("resources")).toEqual({
       ok: true,
-      counts: { tools: 2, policies: 1, teams: 1, roles: 1, agents: 1, mcpServers: 0 },
+      counts: { tools: 2, policies: 2, teams: 2, roles: 1, agents: 1, mcpServers: 0 },
     });
   });
 });
