@@ -13,6 +13,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { fetchWithoutSharedSignal } from "../gateway/execute/mcp/transport.ts";
 import { type Backend, pgliteBackend, postgresBackend } from "./gateway/backends.ts";
 import { measureCpu } from "./gateway/proc.ts";
 import { ms, percentile } from "./gateway/report.ts";
@@ -42,7 +43,13 @@ async function connect(n: number, url: string, key?: string): Promise<Client[]> 
     Array.from({ length: n }, async () => {
       const client = new Client({ name: "bench", version: "1" });
       const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
-      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+      // Each request's own abort signal, as the gateway's own client does (transport.ts): with the SDK's one
+      // shared signal, Node's fetch piles a listener per call onto it until garbage collection.
+      const transport = new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers },
+        fetch: fetchWithoutSharedSignal,
+      });
+      await client.connect(transport);
       return client;
     }),
   );

@@ -32,8 +32,8 @@ export interface Session extends Caller {
   lastSeen: number;
   /** HTTP requests of this session still open (a held call, a GET stream). */
   open: number;
-  /** Per JSON-RPC request id, aborted when the client closes the HTTP request carrying it. */
-  hangUps: Map<string | number, AbortController>;
+  /** The JSON-RPC requests in flight, by id: the signal of one a handler waits on, made when it asks. */
+  inflight: Map<string | number, { closed: boolean; hangUp?: AbortController }>;
   subscriptions: Set<string>;
 }
 
@@ -99,9 +99,17 @@ export class McpSessions {
       mcp: undefined as unknown as Server,
       lastSeen: Date.now(),
       open: 0,
-      hangUps: new Map(),
+      inflight: new Map(),
       subscriptions: new Set(),
-      hangUp: (requestId) => session.hangUps.get(requestId)?.signal,
+      hangUp: (requestId) => {
+        // Made only for a request that waits (a held call): most answer at once and never need one.
+        const entry = session.inflight.get(requestId);
+        // Every request comes through track() first: one no longer there has been closed already.
+        if (!entry) return AbortSignal.abort();
+        entry.hangUp ??= new AbortController();
+        if (entry.closed) entry.hangUp.abort();
+        return entry.hangUp.signal;
+      },
       release: (requestId) => transport.closeSSEStream(requestId),
     };
     session.mcp = sessionServer(
@@ -130,13 +138,16 @@ export class McpSessions {
     const ids = (Array.isArray(body) ? body : [body])
       .filter((m) => typeof m === "object" && m !== null && "method" in m && "id" in m)
       .map((m) => (m as { id: string | number }).id);
-    for (const id of ids) session.hangUps.set(id, new AbortController());
+    for (const id of ids) session.inflight.set(id, { closed: false });
     closed(() => {
       session.open--;
       session.lastSeen = Date.now();
       for (const id of ids) {
-        session.hangUps.get(id)?.abort();
-        session.hangUps.delete(id);
+        const entry = session.inflight.get(id);
+        if (!entry) continue;
+        entry.closed = true;
+        entry.hangUp?.abort();
+        session.inflight.delete(id);
       }
     });
   }

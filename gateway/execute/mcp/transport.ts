@@ -2,8 +2,8 @@
 // Values in `env` and `headers` may name Countersign's own environment variables as ${NAME}, so tokens
 // stay out of the YAML; a stdio server otherwise gets only the SDK's minimal environment (PATH, HOME, …),
 // never Countersign's secrets. A stdio server's stderr goes to the log, and its last lines are kept to
-// explain why it stopped. HTTP requests each get an abort signal of their own (fetchFollowingSignal).
-import { setMaxListeners } from "node:events";
+// explain why it stopped. HTTP requests that carry messages go without the shared abort signal
+// (fetchWithoutSharedSignal).
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -23,7 +23,7 @@ export function openTransport(
     return {
       transport: new StreamableHTTPClientTransport(new URL(spec.url), {
         requestInit: { headers },
-        fetch: fetchFollowingSignal,
+        fetch: fetchWithoutSharedSignal,
       }),
       lastWords: () => "",
     };
@@ -66,24 +66,16 @@ function expandAll(values: Record<string, string>, env: NodeJS.ProcessEnv, where
 }
 
 /**
- * fetch with a signal of its own per request, following the transport's. The SDK hands every request
- * the transport's one long-lived AbortSignal, and Node's fetch lets go of its listener on that signal only
- * when the request is garbage-collected: under load thousands pile up on the signal Countersign shares
- * across every agent's calls (a MaxListenersExceededWarning per request, and time spent walking them).
- * Here the shared signal holds one listener per request in flight, removed once the answer's headers are
- * in; an SSE stream (GET) keeps it, so closing the transport still ends the stream.
+ * fetch without the transport's shared abort signal on requests that carry messages. The SDK hands every
+ * request the transport's one long-lived AbortSignal, and Node's fetch lets go of its listener on that
+ * signal only when the request is garbage-collected: under load thousands pile up on the signal
+ * Countersign shares across every agent's calls (a MaxListenersExceededWarning per request, and time spent
+ * walking them). A POST ends with its answer (or its timeout, and the SDK rejects it when the transport
+ * closes), so it goes without; only the server's own stream (GET), which lasts as long as the session,
+ * keeps the signal, so closing the transport still ends it.
  */
-export const fetchFollowingSignal = (url: string | URL, init?: RequestInit): Promise<Response> => {
-  const shared = init?.signal;
-  if (!shared) return fetch(url, init);
-  // One listener per request in flight is expected, however many agents call at once.
-  setMaxListeners(0, shared);
-  const own = new AbortController();
-  const abort = () => own.abort(shared.reason);
-  if (shared.aborted) abort();
-  else shared.addEventListener("abort", abort, { once: true });
-  const release = () => shared.removeEventListener("abort", abort);
-  const answer = fetch(url, { ...init, signal: own.signal });
-  if ((init?.method ?? "GET").toUpperCase() !== "GET") void answer.then(release, release);
-  return answer;
+export const fetchWithoutSharedSignal = (url: string | URL, init?: RequestInit): Promise<Response> => {
+  if (!init?.signal || (init.method ?? "GET").toUpperCase() === "GET") return fetch(url, init);
+  const { signal: _shared, ...rest } = init;
+  return fetch(url, rest);
 };
