@@ -74,7 +74,8 @@ describe(`gateway tool calls (${backend})`, () => {
   it("resumes callTool when approved, and throws ToolCallDeniedError when rejected", async () => {
     tools.behave("/refunds", { body: { refundId: "R-2" } });
     const approved = agent.callTool("refund.issue", { ticket: "T-2", amount: 5 });
-    const rejected = agent.callTool("refund.issue", { ticket: "T-3", amount: 6 });
+    // Caught at once: it may be rejected while the approved one is still being awaited.
+    const rejected = agent.callTool("refund.issue", { ticket: "T-3", amount: 6 }).catch((e: unknown) => e);
     const pending = await waitForPending(2);
     const byTicket = (a: { input: { ticket: string } }, b: { input: { ticket: string } }) =>
       a.input.ticket < b.input.ticket ? -1 : 1;
@@ -82,7 +83,7 @@ describe(`gateway tool calls (${backend})`, () => {
     await approve(first.id);
     await approve(second.id, "reject");
     expect(await approved).toMatchObject({ status: "succeeded", result: { refundId: "R-2" } });
-    const err = await rejected.catch((e) => e);
+    const err = await rejected;
     expect(err).toBeInstanceOf(ToolCallDeniedError);
     expect(err).toMatchObject({ code: "denied", reason: "rejected", decidedBy: "ana@example.com" });
   });
