@@ -83,7 +83,7 @@ export function mcpCases(connect: Connect): () => McpWorld {
     expect(call.body).toMatchObject({ status: "denied", reason: "policy", policy: "refunds", rule: 2 });
   });
 
-  it("an unknown tool is a JSON-RPC error; bad arguments are a tool error naming the field, before any card", async () => {
+  it("an unknown tool or a malformed request is a JSON-RPC error; bad arguments a tool error naming the field, before any card", async () => {
     await expect(billing.callTool({ name: "no_such_tool", arguments: {} })).rejects.toThrow(
       /Unknown tool: no_such_tool/,
     );
@@ -91,6 +91,17 @@ export function mcpCases(connect: Connect): () => McpWorld {
     expect(bad.isError).toBe(true);
     expect(text(bad)).toBe("Countersign: input.amount: is required");
     expect(cardsAbout(w, "T-BAD")).toEqual([]);
+    // What the database could not store, and a malformed idempotency key, are refused naming the field.
+    await expect(
+      billing.callTool({ name: "get_balance", arguments: { account: "ACC\u0000NUL" } }),
+    ).rejects.toThrow("arguments.account: must not contain the NUL character (\\u0000)");
+    await expect(
+      billing.callTool({
+        name: "get_balance",
+        arguments: { account: "ACC-KEY" },
+        _meta: { "countersign/idempotencyKey": 42 },
+      }),
+    ).rejects.toThrow('_meta["countersign/idempotencyKey"]: expected a string of 1 to 200 characters');
   });
 
   it("approval: the card goes to Slack, the call is held while the same client makes 20 calls, then answered within 1 s of the decision, run once", async () => {
