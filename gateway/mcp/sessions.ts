@@ -69,10 +69,6 @@ export class McpSessions {
     await Promise.all([...this.sessions.values()].map((s) => this.close(s)));
   }
 
-  get size(): number {
-    return this.sessions.size;
-  }
-
   find(id: string): Session | undefined {
     return this.sessions.get(id);
   }
@@ -81,6 +77,7 @@ export class McpSessions {
   async open(agent: string, upstream: Upstream): Promise<Session> {
     // Mirror the upstream's capabilities: give it its connect timeout to be reached the first time.
     if (!upstream.serverInfo) await upstream.connected().catch(() => {});
+    const inflight: Session["inflight"] = new Map();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
@@ -90,20 +87,12 @@ export class McpSessions {
       },
       onsessionclosed: () => void this.close(session),
     });
-    const session: Session = {
-      id: undefined,
+    const caller: Caller = {
       agent,
       server: upstream.resource.name,
-      transport,
-      upstream,
-      mcp: undefined as unknown as Server,
-      lastSeen: Date.now(),
-      open: 0,
-      inflight: new Map(),
-      subscriptions: new Set(),
       hangUp: (requestId) => {
         // Made only for a request that waits (a held call): most answer at once and never need one.
-        const entry = session.inflight.get(requestId);
+        const entry = inflight.get(requestId);
         // Every request comes through track() first: one no longer there has been closed already.
         if (!entry) return AbortSignal.abort();
         entry.hangUp ??= new AbortController();
@@ -112,16 +101,21 @@ export class McpSessions {
       },
       release: (requestId) => transport.closeSSEStream(requestId),
     };
-    session.mcp = sessionServer(
-      this.g,
-      session,
+    const hooks = {
+      subscribe: (uri: string) => this.subscribe(session, uri),
+      unsubscribe: (uri: string) => this.unsubscribe(session, uri),
+    };
+    const session: Session = {
+      ...caller,
+      id: undefined,
+      transport,
       upstream,
-      {
-        subscribe: (uri) => this.subscribe(session, uri),
-        unsubscribe: (uri) => this.unsubscribe(session, uri),
-      },
-      { progressEveryMs: this.progressEveryMs },
-    );
+      mcp: sessionServer(this.g, caller, upstream, hooks, { progressEveryMs: this.progressEveryMs }),
+      lastSeen: Date.now(),
+      open: 0,
+      inflight,
+      subscriptions: new Set(),
+    };
     session.mcp.onerror = (err) => this.logger.debug({ err, mcpServer: session.server }, "MCP session error");
     transport.onclose = () => void this.close(session);
     await session.mcp.connect(transport);
