@@ -9,6 +9,7 @@ import {
   CallToolResultSchema,
   LATEST_PROTOCOL_VERSION,
   type Progress,
+  SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -149,6 +150,27 @@ describe(`MCP gateway over Streamable HTTP (${backend})`, () => {
       );
       await w.decideInSlack(approvalId, "reject", "Not needed.");
       await held;
+    });
+
+    it("speaks 2025-11-25 and every older revision the official SDK speaks", async () => {
+      const auth = { authorization: `Bearer ${world().agentKey}` };
+      for (const version of SUPPORTED_PROTOCOL_VERSIONS) {
+        const res = await post(
+          "billing",
+          { ...initialize, params: { ...initialize.params, protocolVersion: version } },
+          auth,
+        );
+        expect(res.status).toBe(200);
+        const answer = JSON.parse(/^data: (.*)$/m.exec(res.text)![1]!);
+        expect(answer.result.protocolVersion, version).toBe(version);
+      }
+      expect(SUPPORTED_PROTOCOL_VERSIONS).toEqual([
+        "2025-11-25",
+        "2025-06-18",
+        "2025-03-26",
+        "2024-11-05",
+        "2024-10-07",
+      ]);
     });
 
     it("keeps an agent to 100 sessions per process: past it, its least recently used idle one is closed", async () => {
