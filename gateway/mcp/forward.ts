@@ -3,7 +3,7 @@
 // would report progress to Countersign's own client, which has no one to hand it to.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError, type Request, type Result } from "@modelcontextprotocol/sdk/types.js";
-import { PassedOnError, RawResult, serverMessage } from "../execute/mcp/call.ts";
+import { PassedOnError, RawResult, serverMessage, sessionLost } from "../execute/mcp/call.ts";
 import { type Upstream, UpstreamUnavailable } from "../execute/mcp/upstream.ts";
 import type { Extra } from "./context.ts";
 
@@ -18,17 +18,24 @@ export function forward(upstream: Upstream) {
   };
 }
 
-/** One request to the upstream, its failures turned into JSON-RPC errors the agent can read. */
+/**
+ * One request to the upstream, its failures turned into JSON-RPC errors the agent can read. A server that
+ * forgot the session took nothing: the request goes again, once, on a new session.
+ */
 export async function send(upstream: Upstream, request: Request, signal?: AbortSignal): Promise<Result> {
-  const client = await connectedClient(upstream);
-  try {
-    return await client.request(request, RawResult, { signal, timeout: upstream.resource.timeoutMs });
-  } catch (err) {
-    if (err instanceof McpError) throw new PassedOnError(err.code, serverMessage(err), err.data);
-    throw new McpError(
-      ErrorCode.InternalError,
-      `MCP server ${upstream.resource.name}: ${(err as Error).message}`,
-    );
+  for (let attempt = 1; ; attempt++) {
+    const client = await connectedClient(upstream);
+    try {
+      return await client.request(request, RawResult, { signal, timeout: upstream.resource.timeoutMs });
+    } catch (err) {
+      if (sessionLost(err) && attempt === 1) {
+        upstream.lost(client, `MCP server ${upstream.resource.name} no longer knows the session`);
+        continue;
+      }
+      if (err instanceof McpError) throw new PassedOnError(err.code, serverMessage(err), err.data);
+      const why = (err as Error).message;
+      throw new McpError(ErrorCode.InternalError, `MCP server ${upstream.resource.name}: ${why}`);
+    }
   }
 }
 

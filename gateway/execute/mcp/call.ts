@@ -15,7 +15,7 @@ export type McpAttempt =
   | { kind: "answered"; result: Record<string, unknown> }
   /** The server answered the request with a JSON-RPC error: it refused it, so nothing ran. */
   | { kind: "refused"; code: number; message: string; data?: unknown }
-  | { kind: "not_sent"; error: string }
+  | { kind: "not_sent"; error: string; sessionLost?: boolean }
   | { kind: "interrupted"; error: string; timedOut: boolean };
 
 /** Any result object, its keys untouched and in the server's order (no re-shaping by a schema). */
@@ -31,34 +31,37 @@ export async function callUpstreamTool(
   callId: string,
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void,
 ): Promise<McpAttempt> {
-  let client: Client;
-  try {
-    client = await upstream.connected();
-  } catch (err) {
-    return { kind: "not_sent", error: (err as Error).message };
-  }
-  try {
-    const result = await client.request(
-      {
-        method: "tools/call",
-        params: {
-          name: binding.tool,
-          arguments: (input ?? {}) as Record<string, unknown>,
-          _meta: { [CALL_ID_META]: callId },
-        },
-      },
-      RawResult,
-      { timeout: binding.timeoutMs, ...(onProgress && { onprogress: onProgress }) },
-    );
-    // PostgreSQL cannot store U+0000: the rare answer holding one is kept with each replaced (as REST's).
-    const clean = JSON.stringify(result).includes("\\u0000") ? (withoutNul(result) as typeof result) : result;
-    return { kind: "answered", result: clean };
-  } catch (err) {
-    return failure(upstream, client, err, binding.timeoutMs);
+  const request = {
+    method: "tools/call",
+    params: {
+      name: binding.tool,
+      arguments: (input ?? {}) as Record<string, unknown>,
+      _meta: { [CALL_ID_META]: callId },
+    },
+  };
+  const options = { timeout: binding.timeoutMs, ...(onProgress && { onprogress: onProgress }) };
+  // A server that forgot the session took nothing: the call goes again, once, on a new session.
+  for (let attempt = 1; ; attempt++) {
+    let client: Client;
+    try {
+      client = await upstream.connected();
+    } catch (err) {
+      return { kind: "not_sent", error: (err as Error).message };
+    }
+    try {
+      const result = await client.request(request, RawResult, options);
+      // PostgreSQL cannot store U+0000: the rare answer holding one is kept with each replaced (as REST's).
+      const clean = JSON.stringify(result).includes("\\u0000")
+        ? (withoutNul(result) as typeof result)
+        : result;
+      return { kind: "answered", result: clean };
+    } catch (err) {
+      const failed = failure(upstream, client, err, binding.timeoutMs);
+      if (!(failed.kind === "not_sent" && failed.sessionLost && attempt === 1)) return failed;
+    }
   }
 }
 
-/** Classifies why a request to an MCP server failed, and asks for a new connection where it broke. */
 export function failure(upstream: Upstream, client: Client, err: unknown, timeoutMs: number): McpAttempt {
   const name = upstream.resource.name;
   if (err instanceof McpError) {
@@ -79,10 +82,13 @@ export function failure(upstream: Upstream, client: Client, err: unknown, timeou
     return { kind: "refused", code: err.code, message: serverMessage(err), data: err.data };
   }
   if (err instanceof StreamableHTTPError) {
-    if (err.code === 404) {
-      // The server forgot the session (it restarted): the request was not taken.
+    if (sessionLost(err)) {
       upstream.lost(client, `MCP server ${name} no longer knows the session`);
-      return { kind: "not_sent", error: `MCP server ${name} no longer knew the session; reconnecting` };
+      return {
+        kind: "not_sent",
+        error: `MCP server ${name} no longer knew the session; reconnecting`,
+        sessionLost: true,
+      };
     }
     if (err.code !== undefined && err.code < 500) {
       return { kind: "not_sent", error: `MCP server ${name} refused the request: ${err.message}` };
@@ -115,6 +121,17 @@ export class PassedOnError extends Error {
     super(message);
     this.name = "PassedOnError";
   }
+}
+
+/**
+ * The server forgot the session (it restarted): the request was not taken. The specification says 404;
+ * some servers (server-everything among them) answer 400 naming the session.
+ */
+export function sessionLost(err: unknown): boolean {
+  return (
+    err instanceof StreamableHTTPError &&
+    (err.code === 404 || (err.code === 400 && /session/i.test(err.message)))
+  );
 }
 
 const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"]);

@@ -262,9 +262,12 @@ async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> 
 function startFailure(err: unknown, resource: McpServerResource): string {
   if (err instanceof McpError && err.code === ErrorCode.ConnectionClosed)
     return `${closedWhy(resource)} during start-up`;
-  const e = err as { message?: string; code?: string };
+  const e = err as { message?: string; code?: string; cause?: { code?: string } };
   if (e.code === "ENOENT" && resource.transport.type === "stdio") {
     return `cannot start ${resource.transport.command}: no such command`;
+  }
+  if (e.cause?.code && resource.transport.type === "http") {
+    return `cannot reach ${new URL(resource.transport.url).origin} (${e.cause.code})`;
   }
   return e.message ?? String(err);
 }
