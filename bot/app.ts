@@ -62,7 +62,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ownsDatabase = options.database === undefined;
   const deps: HandlerDeps = { database, clock: options.clock ?? systemClock, resources: () => resources };
 
-  const auth = new KeyAuthenticator(database.db, config.adminKey);
+  const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
   const metrics = createMetrics(deps);
   // Policies compile once here; every call is then a walk over closures.
   const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
@@ -125,6 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       for (const line of config.channelsOff) say(line);
       // Before listening: on PGlite the recovery pass takes every executing call for a dead one.
       await gateway.start();
+      await auth.start();
       const address = await server.listen({ host: config.host, port: config.port });
       await dispatcher.start();
       await slack?.start();
@@ -133,6 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return address;
     },
     async stop() {
+      auth.stop();
       await gateway.stop();
       await server.close();
       await slack?.stop();

@@ -1,15 +1,29 @@
-// Tool inputSchema checks, compiled once when the gateway is built, so a call pays one function call.
+// Tool inputSchema checks, compiled once per resource set, so a call pays one function call. Two places
+// check an input against its Tool: the gateway, before policy sees a call, and the domain, when an
+// approver approves with an edited input (the edit must be as valid as what an agent may send).
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import { CodedError } from "../../handlers/errors.ts";
-import type { ResourceSet } from "../../model/resources.ts";
+import type { ResourceSet } from "../model/resources.ts";
+import { CodedError } from "./errors.ts";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object in types only.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export type InputCheck = (tool: string, input: unknown) => void;
 
-export function compileInputChecks(resources: ResourceSet): InputCheck {
+const compiled = new WeakMap<ResourceSet, InputCheck>();
+
+/** The input checks of a resource set, compiled on first use and shared by everyone after. */
+export function toolInputCheck(resources: ResourceSet): InputCheck {
+  let check = compiled.get(resources);
+  if (!check) {
+    check = compileInputChecks(resources);
+    compiled.set(resources, check);
+  }
+  return check;
+}
+
+function compileInputChecks(resources: ResourceSet): InputCheck {
   const validators = new Map<string, ValidateFunction>();
   for (const tool of resources.tools.values()) {
     if (!tool.inputSchema) continue;

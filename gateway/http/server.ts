@@ -10,6 +10,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { agentApprovalRoutes } from "./routes/agent-approvals.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { keyRoutes } from "./routes/keys.ts";
 import { toolCallRoutes } from "./routes/tool-calls.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -54,5 +55,6 @@ export function buildServer(ctx: HttpContext, metrics: Metrics, logger: FastifyB
   agentApprovalRoutes(app, ctx);
   toolCallRoutes(app, ctx);
   adminRoutes(app, ctx);
+  keyRoutes(app, ctx);
   return app;
 }

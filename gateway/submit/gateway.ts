@@ -4,11 +4,11 @@
 // records.
 import type { Logger } from "pino";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import { type InputCheck, toolInputCheck } from "../../handlers/tool-input.ts";
 import { Executor, type ExecutorOptions } from "../execute/executor.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { FinishedCallWriter } from "../tool-calls/finished-calls.ts";
 import { WaiterHub, type WaiterHubOptions } from "../wait/hub.ts";
-import { compileInputChecks, type InputCheck } from "./input-validators.ts";
 
 export interface Gateway {
   deps: HandlerDeps;
@@ -41,7 +41,7 @@ export function createGateway(
   return {
     deps,
     policy,
-    checkInput: compileInputChecks(deps.resources()),
+    checkInput: toolInputCheck(deps.resources()),
     hub,
     executor,
     finishedCalls: new FinishedCallWriter(deps.database.db),

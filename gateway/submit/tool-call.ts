@@ -19,6 +19,8 @@ export interface ToolCallRequest {
   tool: string;
   input: Record<string, unknown>;
   idempotencyKey?: string | undefined;
+  /** The email of the person the agent acts for: never the approver of this call. */
+  requestedBy?: string | undefined;
 }
 
 /** A call before its path through policy decided its status. */
@@ -132,6 +134,7 @@ async function waitForHuman(
         policy: verdict.policy,
         rule: verdict.rule,
         routing: verdict.routing,
+        requestedBy: req.requestedBy,
       },
       row.createdAt,
     );
@@ -188,9 +191,9 @@ async function replay(
 }
 
 function hashRequest(req: ToolCallRequest): string {
-  return createHash("sha256")
-    .update(canonicalJson({ tool: req.tool, input: req.input }))
-    .digest("hex");
+  // requestedBy counts only when given, so calls made without one keep the hashes they always had.
+  const body = { tool: req.tool, input: req.input, requestedBy: req.requestedBy?.toLowerCase() };
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
 }
 
 function fullRow(call: NewToolCall): ToolCallRow {
@@ -199,6 +202,7 @@ function fullRow(call: NewToolCall): ToolCallRow {
     policy: null,
     rule: null,
     approvalId: null,
+    originalInput: null,
     result: null,
     error: null,
     attempts: 0,

@@ -7,7 +7,7 @@ import type { Approval, ApprovalPage } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { presentApproval } from "./present.ts";
-import { requireApproval } from "./read.ts";
+import { mayHaveSignOffs, requireApproval, signOffsOf } from "./read.ts";
 import type { Actor } from "./types.ts";
 
 export const STATUS_FILTERS = ["pending", "decided", "approved", "rejected", "expired", "all"] as const;
@@ -71,8 +71,12 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
   const now = deps.clock.now();
   const page = rows.slice(0, limit);
   const last = page.at(-1)?.approvals;
+  const given = await signOffsOf(
+    deps.database.db,
+    page.filter((r) => mayHaveSignOffs(r.approvals)).map((r) => r.approvals.id),
+  );
   return {
-    items: page.map((r) => presentApproval(r.approvals, r.decisions, now)),
+    items: page.map((r) => presentApproval(r.approvals, r.decisions, now, given.get(r.approvals.id))),
     nextCursor:
       rows.length > limit && last
         ? encodeCursor({ k: (urgent ? last.expiresAt : last.createdAt).toISOString(), id: last.id })
@@ -102,7 +106,7 @@ function statusCondition(status: StatusFilter): SQL | undefined {
 
 export async function getApproval(deps: HandlerDeps, id: string): Promise<Approval> {
   const found = await requireApproval(deps.database.db, id);
-  return presentApproval(found.approval, found.decision, deps.clock.now());
+  return presentApproval(found.approval, found.decision, deps.clock.now(), found.signOffs);
 }
 
 /** How many approvals wait for a decision (the pending-count badge, /metrics). */

@@ -21,7 +21,7 @@ import {
 } from "../helpers/sweeper-fixtures.ts";
 
 const SECOND = 1000;
-const NOTHING = { expired: 0, atRisk: 0, breached: 0, escalated: 0 };
+const NOTHING = { expired: 0, atRisk: 0, breached: 0, escalated: 0, reminded: 0 };
 
 describe(`sweeper: SLA (${backend})`, () => {
   const clock = new ManualClock(new Date("2030-01-01T09:00:00.000Z"));
@@ -115,7 +115,9 @@ describe(`sweeper: SLA (${backend})`, () => {
       ["email:finance-oncall@example.com", "email", null],
     ]);
     expect(escalations[0]!.extra).toEqual({
-      sla: "breached",
+      // The single escalateTo form is the approval's one escalation level.
+      level: 1,
+      levels: 1,
       slaBreachAt: new Date(created.getTime() + 60 * SECOND).toISOString(),
       expiresAt: new Date(created.getTime() + 90 * SECOND).toISOString(),
       escalateTo: ["sam@example.com", "zoe@example.com"],

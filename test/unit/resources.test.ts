@@ -89,7 +89,15 @@ describe("loading the reference set", () => {
             timeoutMinutes: 60,
             onTimeout: "deny",
             rationale: "required",
-            sla: { atRiskAfterMinutes: 30, breachAfterMinutes: 48, escalateTo: [], escalationChannels: [] },
+            minApprovals: 1,
+            edits: "forbidden",
+            sla: {
+              atRiskAfterMinutes: 30,
+              breachAfterMinutes: 48,
+              escalateTo: [],
+              escalationChannels: [],
+              escalation: [],
+            },
           },
         },
       ],
@@ -356,7 +364,15 @@ describe("normalisation", () => {
       timeoutMinutes: 1.5,
       onTimeout: "deny",
       rationale: "optional",
-      sla: { atRiskAfterMinutes: 0.75, breachAfterMinutes: 1.2, escalateTo: [], escalationChannels: [] },
+      minApprovals: 1,
+      edits: "forbidden",
+      sla: {
+        atRiskAfterMinutes: 0.75,
+        breachAfterMinutes: 1.2,
+        escalateTo: [],
+        escalationChannels: [],
+        escalation: [],
+      },
     });
   });
 
