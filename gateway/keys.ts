@@ -39,7 +39,7 @@ export function generateKey(kind: KeyKind): string {
 export async function issueKey(
   q: Queryable,
   principal: Principal,
-  expiresAt: Date | null = null,
+  at: { createdAt?: Date; expiresAt?: Date | null } = {},
 ): Promise<{ id: string; key: string }> {
   const key = generateKey(principal.kind);
   const id = randomUUID();
@@ -48,7 +48,8 @@ export async function issueKey(
     kind: principal.kind,
     subject: principal.subject,
     keyHash: hashKey(key),
-    expiresAt,
+    expiresAt: at.expiresAt ?? null,
+    ...(at.createdAt && { createdAt: at.createdAt }),
   });
   return { id, key };
 }

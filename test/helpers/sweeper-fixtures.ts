@@ -62,7 +62,7 @@ export interface SeededCall {
 /** A tool call waiting for approval and its approval, in one transaction, routed by the real policies. */
 export async function seedCall(
   deps: HandlerDeps,
-  opts: { tool?: string; agent?: string; timeoutMs?: number } = {},
+  opts: { tool?: string; agent?: string; timeoutMs?: number; requestedBy?: string } = {},
 ): Promise<SeededCall> {
   const approval = routedApproval(deps, opts);
   const toolCallId = `call-${randomBytes(6).toString("hex")}`;
@@ -82,7 +82,11 @@ export async function seedCall(
       createdAt: now,
       updatedAt: now,
     });
-    return insertApproval(tx, { ...approval, id: approvalId, toolCallId }, now);
+    return insertApproval(
+      tx,
+      { ...approval, id: approvalId, toolCallId, requestedBy: opts.requestedBy },
+      now,
+    );
   });
   return { approvalId, toolCallId, expiresAt: row.expiresAt };
 }
@@ -137,13 +141,14 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
-/** A dispatcher over recording notifiers for Slack and email (no timers: tests call drain()). */
+/** A dispatcher over recording notifiers for Slack, email and Teams (no timers: tests call drain()). */
 export function recordingDispatcher(deps: HandlerDeps) {
   const slack = new RecordingNotifier("slack");
   const email = new RecordingNotifier("email");
+  const teams = new RecordingNotifier("teams");
   const dispatcher = new DeliveryDispatcher({
     deps,
-    notifiers: [slack, email],
+    notifiers: [slack, email, teams],
     offReasons: {},
     logger: createLogger("error"),
   });
@@ -151,6 +156,7 @@ export function recordingDispatcher(deps: HandlerDeps) {
     dispatcher,
     slack,
     email,
-    calls: () => [...slack.calls, ...email.calls],
+    teams,
+    calls: () => [...slack.calls, ...email.calls, ...teams.calls],
   };
 }

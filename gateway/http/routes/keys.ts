@@ -46,7 +46,7 @@ export function keyRoutes(app: FastifyInstance, ctx: HttpContext) {
     const expiresAt =
       body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS);
     const issued = await db.transaction(async (tx) => {
-      const minted = await issueKey(tx, principal, expiresAt);
+      const minted = await issueKey(tx, principal, { createdAt: now, expiresAt });
       await appendAudit(tx, {
         type: "key.created",
         actor: "admin",
