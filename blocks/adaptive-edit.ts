@@ -1,7 +1,7 @@
 // The input to edit, as Adaptive Card inputs on the approval card: one typed input per field of a flat
 // schema (text, number, a true/false or enum choice), otherwise one JSON text. Teams merges every input
 // into the pressed action's data under its id (edit:amount, edit:json), where editValues reads it back.
-import { type EditField, type EditForm, type FormValues, JSON_FIELD } from "./edit-form.ts";
+import { type EditField, type EditForm, type FormValues, inputNames, JSON_FIELD } from "./edit-form.ts";
 import { TEAMS_LIMITS } from "./limits.ts";
 
 type CardElement = Record<string, unknown>;
@@ -70,9 +70,8 @@ export function editInputs(form: EditForm): CardElement[] {
 
 /** The values the action's data carries for the form's inputs, by field name. */
 export function editValues(form: EditForm, data: Record<string, unknown>): FormValues {
-  const names = form.kind === "json" ? [JSON_FIELD] : form.fields.map((f) => f.name);
   const values: FormValues = {};
-  for (const name of names) {
+  for (const name of inputNames(form)) {
     const v = data[editInputId(name)];
     values[name] = v === undefined || v === null ? undefined : String(v);
   }

@@ -25,6 +25,11 @@ export type ReadInput =
 /** The name the JSON text goes by, where a field's name would. */
 export const JSON_FIELD = "json";
 
+/** The names of the form's inputs, as values are keyed: its fields', or JSON_FIELD. */
+export function inputNames(form: EditForm): string[] {
+  return form.kind === "json" ? [JSON_FIELD] : form.fields.map((f) => f.name);
+}
+
 type Schema = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

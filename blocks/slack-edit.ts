@@ -2,7 +2,7 @@
 // schema (text, number, a true/false or enum select), otherwise one JSON text. Block ids name the field
 // (edit:amount, edit:json), so the listener reads values back and puts the domain's errors beside them.
 
-import { type EditField, type EditForm, type FormValues, JSON_FIELD } from "./edit-form.ts";
+import { type EditField, type EditForm, type FormValues, inputNames, JSON_FIELD } from "./edit-form.ts";
 import { clip, SLACK_LIMITS as L } from "./limits.ts";
 import { type Block, plain } from "./slack.ts";
 
@@ -124,9 +124,8 @@ export interface InputState {
 
 /** The values the person left in the edit inputs, by field name. */
 export function editValues(form: EditForm, state: Record<string, Record<string, InputState>>): FormValues {
-  const names = form.kind === "json" ? [JSON_FIELD] : form.fields.map((f) => f.name);
   const values: FormValues = {};
-  for (const name of names) {
+  for (const name of inputNames(form)) {
     const input = state[editBlockId(name)]?.[ACTION];
     values[name] = input?.selected_option?.value ?? input?.value ?? undefined;
   }

@@ -2,7 +2,7 @@
 // filtered by status, agent, tool and approver, paged with an opaque cursor.
 import { and, asc, desc, eq, gt, inArray, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { queryRows } from "../../db/open.ts";
-import { approvals, decisions } from "../../db/schema.ts";
+import { approvals, decisions, signOffs } from "../../db/schema.ts";
 import type { Approval, ApprovalPage } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
@@ -52,6 +52,9 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
   if (q.agent) where.push(eq(approvals.agent, q.agent));
   if (q.tool) where.push(or(eq(approvals.tool, q.tool), eq(approvals.action, q.tool)));
   if (q.approver) where.push(mayDecide(q.approver));
+  // What waits for a person is what they can still approve: not what they asked for themselves, nor
+  // what they already approved toward a quorum.
+  if (q.approver && (q.status ?? "pending") === "pending") where.push(awaits(q.approver));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const k = new Date(c.k);
@@ -91,6 +94,13 @@ function mayDecide(actor: Actor): SQL {
   if (groups.length === 0) return byEmail;
   const byGroup = sql`${approvals.approverSlackGroups} ?| ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`;
   return sql`(${byEmail} OR ${byGroup})`;
+}
+
+/** Not asked for by actor (separation of duties), and not yet approved by them (quorum). */
+function awaits(actor: Actor): SQL {
+  const email = actor.email.toLowerCase();
+  return sql`(${approvals.requestedBy} IS DISTINCT FROM ${email} AND NOT EXISTS (
+    SELECT 1 FROM ${signOffs} WHERE ${signOffs.approvalId} = ${approvals.id} AND ${signOffs.decidedBy} = ${email}))`;
 }
 
 function statusCondition(status: StatusFilter): SQL | undefined {

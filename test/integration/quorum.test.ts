@@ -100,6 +100,13 @@ describe(`quorum: two of three approvers (${backend})`, () => {
       "it waits for 1 more approval (1 of 2 approvals: ana@example.com)",
     );
     expect(await count("sign_offs", approvalId)).toBe(1);
+    // What waits for ana no longer holds it; for cara it does.
+    const mine = async (key: string) =>
+      (await w.t.call("GET", "/v1/approvals?mine=true&limit=200", { key })).body.items.map(
+        (a: { id: string }) => a.id,
+      );
+    expect(await mine(w.keys.ana)).not.toContain(approvalId);
+    expect(await mine(w.keys.cara)).toContain(approvalId);
     const view = (await w.t.call("GET", `/v1/approvals/${approvalId}`, { key: w.keys.cara })).body;
     expect(view).toMatchObject({
       status: "pending",

@@ -44,6 +44,13 @@ describe(`separation of duties (${backend})`, () => {
       `ana@example.com asked for ${approvalId}, so cannot approve it: another approver must (separation of duties)`,
     );
     await nothingRecorded(approvalId);
+    // It is not in what waits for ana, who asked for it; it is in ben's.
+    const mine = async (key: string) =>
+      (await w.t.call("GET", "/v1/approvals?mine=true&limit=200", { key })).body.items.map(
+        (a: { id: string }) => a.id,
+      );
+    expect(await mine(w.keys.ana)).not.toContain(approvalId);
+    expect(await mine(w.keys.ben)).toContain(approvalId);
     // The card says who asked.
     const [card] = await w.slackFake.waitFor("chat.postMessage", 1, about(approvalId));
     expect(JSON.stringify(card!.blocks)).toContain("*Requested by*\\nana@example.com");
