@@ -1,5 +1,5 @@
 // Email renderings of the neutral view: the approval message (with the recipient's own Approve / Reject
-// links while pending, the outcome once decided), the SLA escalation and the override notice, each as a
+// links while pending, the outcome once decided), escalations, reminders and the override notice, each as a
 // subject, a plain-text part and an HTML part. Everything from agents or people is HTML-escaped, and the
 // subject is one line whatever the input holds, so no input can add markup or a header.
 import {

@@ -1,5 +1,5 @@
 // Block Kit renderings of the neutral views: the approval card (buttons while pending, the outcome once
-// decided), the rationale modals, the /approvals pages, the escalation and the override notice. Every
+// decided), the rationale modals, the /approvals pages, escalations, reminders and the override notice. Every
 // text is escaped for mrkdwn and cut to Slack's limits; lists are paged to fit a message.
 import { RATIONALE_MAX } from "../model/routing.ts";
 import type { BulkDecideResult, BulkOutcome } from "../sdk/types.ts";

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import {
   expireDue,
   fireEscalations,
+  nudgesDue,
   recordSlaTransitions,
   sendDueReminders,
 } from "../handlers/approvals/index.ts";
@@ -115,17 +116,22 @@ export class Sweeper {
         }
         return moved.length;
       });
-      await drain(async () => {
-        const fired = await fireEscalations(deps, batch);
-        result.escalated += fired.length;
-        // A batch is of approvals, and one approval may fire several levels at once.
-        return new Set(fired.map((f) => f.approvalId)).size;
-      });
-      await drain(async () => {
-        const sent = await sendDueReminders(deps, batch);
-        result.reminded += sent.filter((r) => r.awaited.length > 0).length;
-        return sent.length;
-      });
+      const due = await nudgesDue(deps);
+      if (due.escalations) {
+        await drain(async () => {
+          const fired = await fireEscalations(deps, batch);
+          result.escalated += fired.length;
+          // A batch is of approvals, and one approval may fire several levels at once.
+          return new Set(fired.map((f) => f.approvalId)).size;
+        });
+      }
+      if (due.reminders) {
+        await drain(async () => {
+          const sent = await sendDueReminders(deps, batch);
+          result.reminded += sent.filter((r) => r.awaited.length > 0).length;
+          return sent.length;
+        });
+      }
     } finally {
       // What committed before a failure still needs delivering.
       if (Object.values(result).some((n) => n > 0)) {

@@ -38,7 +38,7 @@ export function keysCommand(program: Command, io: Io): void {
         const expiry = created.expiresAt ? `, expires ${created.expiresAt}` : "";
         io.err(
           io.errStyle.dim(
-            `${created.kind} key ${created.id} for ${created.subject}${expiry}: shown once, store it now (COUNTERSIGN_KEY).\n`,
+            `${created.kind} key for ${created.subject} (id ${created.id}${expiry}): shown once, store it now (COUNTERSIGN_KEY).\n`,
           ),
         );
       },

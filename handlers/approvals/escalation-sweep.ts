@@ -10,7 +10,7 @@ import type { StoredEscalation } from "../../db/schema.ts";
 import { appendAuditEvents } from "../audit.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { type Escalation, queueEscalations } from "./escalate.ts";
-import { anyDue, SWEEPER_ACTOR } from "./expire.ts";
+import { SWEEPER_ACTOR } from "./expire.ts";
 
 export interface FiredEscalation {
   approvalId: string;
@@ -31,8 +31,6 @@ interface FiredRow {
 /** Fires the due levels of up to `limit` approvals in one transaction; returns each level fired. */
 export async function fireEscalations(deps: HandlerDeps, limit = 100): Promise<FiredEscalation[]> {
   const now = deps.clock.now();
-  // Most sweeps find nothing due: one indexed look instead of a transaction that claims nothing.
-  if (!(await anyDue(deps.database.db, sql`next_escalation_at`, now))) return [];
   return deps.database.db.transaction(async (tx) => {
     const rows = await queryRows<FiredRow>(
       tx,

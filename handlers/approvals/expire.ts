@@ -1,28 +1,14 @@
 // Expiry: a pending approval past its deadline is denied by timeout. The sweeper claims due rows with
 // FOR UPDATE SKIP LOCKED, so replicas sweeping together never expire the same approval twice, and a
 // person deciding at the same moment either wins before the sweep or gets the timeout as the 409.
-import { and, asc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
-import { type Queryable, queryRows, type Tx } from "../../db/open.ts";
+import { and, asc, eq, inArray, lte } from "drizzle-orm";
+import type { Tx } from "../../db/open.ts";
 import { approvals } from "../../db/schema.ts";
 import type { HandlerDeps } from "../deps.ts";
 import type { ApprovalRow } from "./present.ts";
 import { type NewDecision, recordDecision, settleDecisions } from "./record-decision.ts";
 
 export const SWEEPER_ACTOR = "countersign-sweeper";
-
-/**
- * Whether any pending, unexpired approval has `dueColumn` at or before now: the sweeper's cheap first look
- * (a partial index on pending rows answers it) before a pass that would otherwise open a transaction to
- * claim nothing.
- */
-export async function anyDue(q: Queryable, dueColumn: SQL, now: Date): Promise<boolean> {
-  const rows = await queryRows<{ one: number }>(
-    q,
-    sql`SELECT 1 AS one FROM approvals
-        WHERE status = 'pending' AND ${dueColumn} <= ${now} AND expires_at > ${now} LIMIT 1`,
-  );
-  return rows.length > 0;
-}
 
 function formatMinutes(minutes: number): string {
   return Number.isInteger(minutes) ? `${minutes} min` : `${Math.round(minutes * 60)} s`;

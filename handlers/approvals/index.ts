@@ -5,6 +5,7 @@ export { decide } from "./decide.ts";
 export { isApprover, openDecision } from "./entitlement.ts";
 export { fireEscalations } from "./escalation-sweep.ts";
 export { expireApproval, expireDue, SWEEPER_ACTOR } from "./expire.ts";
+export { nudgesDue } from "./nudges-due.ts";
 export { OVERRIDE_GRANT, override, overrideRole } from "./override.ts";
 export { type ApprovalRow, type DecisionRow, presentApproval, presentDecision } from "./present.ts";
 export { getApproval, listQueue, pendingCount, type QueueQuery, STATUS_FILTERS } from "./queue.ts";

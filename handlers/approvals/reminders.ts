@@ -12,7 +12,7 @@ import { platformOf } from "../../outbox/platforms.ts";
 import { type AuditEventInput, appendAuditEvents } from "../audit.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { escalationTargets } from "./escalate.ts";
-import { anyDue, SWEEPER_ACTOR } from "./expire.ts";
+import { SWEEPER_ACTOR } from "./expire.ts";
 import { signOffsOf } from "./read.ts";
 
 export interface SentReminder {
@@ -34,7 +34,6 @@ interface DueRow {
  */
 export async function sendDueReminders(deps: HandlerDeps, limit = 100): Promise<SentReminder[]> {
   const now = deps.clock.now();
-  if (!(await anyDue(deps.database.db, sql`next_reminder_at`, now))) return [];
   return deps.database.db.transaction(async (tx) => {
     // The next reminder is one interval after the one due; if the sweep fell further behind than that
     // (servers down), one interval from now, so reminders never come in a burst.

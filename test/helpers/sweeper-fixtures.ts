@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { DeliveryDispatcher } from "../../bot/deliveries/dispatcher.ts";
 import { DeliveryError, type Notifier } from "../../bot/deliveries/notifier.ts";
 import { createLogger } from "../../bot/logger.ts";
+import { Sweeper, type SweepResult } from "../../bot/sweeper.ts";
 import { deliveries, toolCalls } from "../../db/schema.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
@@ -44,6 +45,16 @@ spec:
             escalationChannels: [slack:#billing-escalations, email:finance-oncall@example.com]
         channels: [slack:#billing-approvals, email:billing-leads@example.com]`,
 );
+
+/** `count` sweepers over the same deps, run at the same moment; their results. */
+export function sweepTogether(deps: HandlerDeps, count: number, batchSize: number): Promise<SweepResult[]> {
+  const logger = createLogger("error");
+  const sweepers = Array.from(
+    { length: count },
+    () => new Sweeper({ deps, logger, schedule: NEVER, batchSize }),
+  );
+  return Promise.all(sweepers.map((s) => s.runOnce()));
+}
 
 /** The app with the cron quiet and its own dispatcher stopped, so a test drives both. */
 export async function quietApp(opts: TestAppOptions = {}): Promise<TestApp> {

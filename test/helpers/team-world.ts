@@ -186,3 +186,11 @@ export async function waitingCall(
     throw new Error(`expected 202 for ${tool}, got ${res.status}: ${JSON.stringify(res.body)}`);
   return { callId: res.body.id, approvalId: res.body.approvalId };
 }
+
+/** The call once it has run or been denied: long-polls past waiting_for_approval and executing. */
+export async function settledCall(w: TeamWorld, callId: string) {
+  for (;;) {
+    const { body } = await w.t.call("GET", `/v1/tool-calls/${callId}?wait=20`, { key: w.agentKey });
+    if (body.status !== "waiting_for_approval" && body.status !== "executing") return body;
+  }
+}

@@ -13,7 +13,14 @@ import { runCliInProcess } from "../helpers/cli.ts";
 import { backend } from "../helpers/db.ts";
 import type { Body } from "../helpers/fake-slack.ts";
 import { about, formPayload, viewSubmissionPayload } from "../helpers/slack-request.ts";
-import { SLACK_IDS, startTeamWorld, TEAM_USERS, type TeamWorld, waitingCall } from "../helpers/team-world.ts";
+import {
+  SLACK_IDS,
+  settledCall,
+  startTeamWorld,
+  TEAM_USERS,
+  type TeamWorld,
+  waitingCall,
+} from "../helpers/team-world.ts";
 import { actionsOf, cardOf, elementsOf } from "../helpers/teams-request.ts";
 
 const CREDIT = { invoice: "INV-1", amount: 900 };
@@ -32,8 +39,7 @@ describe(`approve with edits (${backend})`, () => {
 
   const decideApi = (id: string, body: Record<string, unknown>, key = w.keys.ana) =>
     w.t.call("POST", `/v1/approvals/${id}`, { key, body: { decision: "approve", rationale: "ok", ...body } });
-  const settled = async (callId: string) =>
-    (await w.t.call("GET", `/v1/tool-calls/${callId}?wait=20`, { key: w.agentKey })).body;
+  const settled = (callId: string) => settledCall(w, callId);
   const ranWith = (toolPath: string, marker: string) =>
     w.tool.requests
       .filter((r) => r.path === toolPath && JSON.stringify(r.body).includes(marker))

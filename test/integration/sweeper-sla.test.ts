@@ -4,8 +4,6 @@
 // sweepers at once.
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../bot/logger.ts";
-import { Sweeper } from "../../bot/sweeper.ts";
 import { auditEvents, deliveries } from "../../db/schema.ts";
 import { ManualClock } from "../../handlers/clock.ts";
 import type { TestApp } from "../helpers/app.ts";
@@ -14,10 +12,10 @@ import {
   deliveriesOf,
   ESCALATION_YAML,
   MINUTE,
-  NEVER,
   quietApp,
   recordingDispatcher,
   seedCall,
+  sweepTogether,
 } from "../helpers/sweeper-fixtures.ts";
 
 const SECOND = 1000;
@@ -191,11 +189,7 @@ describe(`sweeper: SLA (${backend})`, () => {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await seedCall(t.app.deps, { tool: "payout.send" })).approvalId);
     clock.set(new Date(created.getTime() + 65 * SECOND));
-    const sweepers = Array.from(
-      { length: 3 },
-      () => new Sweeper({ deps: t.app.deps, logger: createLogger("error"), schedule: NEVER, batchSize: 7 }),
-    );
-    const results = await Promise.all(sweepers.map((s) => s.runOnce()));
+    const results = await sweepTogether(t.app.deps, 3, 7);
     expect(results.reduce((n, r) => n + r.escalated, 0)).toBe(30);
     expect(results.reduce((n, r) => n + r.breached, 0)).toBe(30);
 
