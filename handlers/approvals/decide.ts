@@ -18,7 +18,7 @@ import { CodedError } from "../errors.ts";
 import { lostDecision } from "./already-decided.ts";
 import { checkedEdit } from "./edits.ts";
 import { assertMayDecide, recordedRationale } from "./entitlement.ts";
-import { presentApproval } from "./present.ts";
+import { type ApprovalRow, type DecisionRow, presentApproval, type SignOffRow } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { type NewDecision, recordDecision } from "./record-decision.ts";
 import type { Actor, Via } from "./types.ts";
@@ -33,8 +33,11 @@ export interface DecideRequest {
   input?: unknown;
 }
 
-/** What landed: the decision, or one approval toward a quorum that needs more. */
-type Landed = "decided" | "counted" | "lost" | "already_approved";
+/** What landed: the decision, or one approval toward a quorum that needs more, with the rows to show. */
+type Landed =
+  | { kind: "decided" | "counted"; approval: ApprovalRow; decision: DecisionRow | null; given: SignOffRow[] }
+  | { kind: "lost" }
+  | { kind: "already_approved" };
 
 export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<Approval> {
   const { db } = deps.database;
@@ -59,39 +62,51 @@ export async function decide(deps: HandlerDeps, req: DecideRequest): Promise<App
   };
   const landed = await db.transaction((tx) => land(tx, req.approvalId, decision));
   // Lost to another decider, or past the deadline (the timeout then stands).
-  if (landed === "lost") throw await lostDecision(deps, req.approvalId);
-  const after = await requireApproval(db, req.approvalId);
-  // Approved meanwhile by this same person from another surface: told as a second click would be.
-  if (landed === "already_approved") assertMayDecide(after, req.actor, req.decision);
-  return presentApproval(after.approval, after.decision, now, after.signOffs);
+  if (landed.kind === "lost") throw await lostDecision(deps, req.approvalId);
+  if (landed.kind === "already_approved") {
+    // Approved meanwhile by this same person from another surface: told as a second click would be.
+    const after = await requireApproval(db, req.approvalId);
+    assertMayDecide(after, req.actor, req.decision);
+    return presentApproval(after.approval, after.decision, now, after.signOffs);
+  }
+  return presentApproval(landed.approval, landed.decision, now, landed.given);
 }
 
 async function land(tx: Tx, id: string, d: NewDecision): Promise<Landed> {
   const [open] = await tx
-    .select({ requiredApprovals: approvals.requiredApprovals })
+    .select()
     .from(approvals)
     .where(and(eq(approvals.id, id), eq(approvals.status, "pending"), gt(approvals.expiresAt, d.at)))
     .for("update");
-  if (!open) return "lost";
+  if (!open) return { kind: "lost" };
+  let given: SignOffRow[] = [];
   if (d.decision === "approve") {
-    const signed = await tx
+    const [signed] = await tx
       .insert(signOffs)
       .values({ approvalId: id, decidedBy: d.decidedBy, decidedAt: d.at, via: d.via, rationale: d.rationale })
       .onConflictDoNothing()
-      .returning({ decidedBy: signOffs.decidedBy });
-    if (signed.length === 0) return "already_approved";
-    // Read under the row lock: every sign-off that committed before this one, and this one.
-    const given = await tx
-      .select({ decidedBy: signOffs.decidedBy })
-      .from(signOffs)
-      .where(eq(signOffs.approvalId, id))
-      .orderBy(asc(signOffs.decidedAt), asc(signOffs.decidedBy));
+      .returning();
+    if (!signed) return { kind: "already_approved" };
+    // Read under the row lock: every sign-off that committed before this one, and this one. A single
+    // approver's is the only one there can be.
+    given = open.requiredApprovals === 1 ? [signed] : await signOffsIn(tx, id);
     if (given.length < open.requiredApprovals) {
       await countedTowardQuorum(tx, id, d, given, open.requiredApprovals);
-      return "counted";
+      return { kind: "counted", approval: open, decision: null, given };
     }
+  } else if (open.requiredApprovals > 1) {
+    given = await signOffsIn(tx, id);
   }
-  return (await recordDecision(tx, id, d)) ? "decided" : "lost";
+  const recorded = await recordDecision(tx, id, d);
+  return recorded ? { kind: "decided", ...recorded, given } : { kind: "lost" };
+}
+
+function signOffsIn(tx: Tx, id: string): Promise<SignOffRow[]> {
+  return tx
+    .select()
+    .from(signOffs)
+    .where(eq(signOffs.approvalId, id))
+    .orderBy(asc(signOffs.decidedAt), asc(signOffs.decidedBy));
 }
 
 /** An approval that does not yet reach the quorum: audited, and every posted card shows the count. */

@@ -126,8 +126,9 @@ describe(`quorum: two of three approvers (${backend})`, () => {
       // From one approval: the second approval and a rejection race.
       expect((await approve(w.keys.ana, approvalId)).status).toBe(200);
       const [yes, no] = await Promise.all([approve(w.keys.ben, approvalId), reject(w.keys.cara, approvalId)]);
-      expect([yes.status, no.status].sort()).toEqual([200, 409]);
-      expect(await count("decisions", approvalId)).toBe(1);
+      const said = JSON.stringify({ round, yes: yes.body, no: no.body });
+      expect([yes.status, no.status].sort(), said).toEqual([200, 409]);
+      expect(await count("decisions", approvalId), said).toBe(1);
       const loser = yes.status === 409 ? yes : no;
       expect(loser.body.error.code).toBe("already_decided");
       const outcome = (yes.status === 200 ? yes : no).body.status;
@@ -135,11 +136,11 @@ describe(`quorum: two of three approvers (${backend})`, () => {
       const call = await settled(callId);
       const ran = w.tool.requests.filter((r) => JSON.stringify(r.body).includes(String(20_000 + round)));
       if (outcome === "approved") {
-        expect(call.status).toBe("succeeded");
-        expect(ran).toHaveLength(1);
+        expect(call.status, said).toBe("succeeded");
+        expect(ran, said).toHaveLength(1);
       } else {
-        expect(call).toMatchObject({ status: "denied", reason: "rejected" });
-        expect(ran).toHaveLength(0);
+        expect(call, said).toMatchObject({ status: "denied", reason: "rejected" });
+        expect(ran, said).toHaveLength(0);
       }
     }
   });
