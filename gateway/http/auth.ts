@@ -19,7 +19,7 @@ import {
   touchKey,
 } from "../keys.ts";
 
-export const CACHE_MS = 1_000;
+const CACHE_MS = 1_000;
 
 export class KeyAuthenticator {
   private readonly cache = new Map<string, { lookup: Promise<KeyLookup>; until: number }>();

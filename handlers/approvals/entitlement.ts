@@ -34,8 +34,8 @@ export function assertApprover(approval: Routed, actor: Actor): void {
 
 /**
  * Separation of duties: the person the agent acts for never approves their own request (they may still
- * reject it: withdrawing a request is no conflict of interest). Overrides pass `exempt` when their Role
- * allows its members to override for themselves.
+ * reject it: withdrawing a request is no conflict of interest). An override skips this check only under a
+ * Role with allowSelfOverride.
  */
 export function assertNotSelfApproval(
   approval: Pick<ApprovalRow, "id" | "requestedBy">,

@@ -1,7 +1,8 @@
 // Break-glass override: a member of a Role granting approvals.override decides a pending approval without
 // being routed to it (and without waiting for a quorum), with a reason, at most maxOverridesPerDay times
 // per Role in any 24 hours. The count and the decision share a transaction holding a per-Role advisory
-// lock, so racing overrides cannot slip past the limit together. Agent keys never reach this (the HTTP layer refuses them first).
+// lock, so racing overrides cannot slip past the limit together. Separation of duties holds unless the
+// Role allows self-override. Agent keys never reach this (the HTTP layer refuses them first).
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import { decisions } from "../../db/schema.ts";
 import type { RoleResource } from "../../model/resources.ts";
