@@ -24,11 +24,13 @@ export const SLACK_IDS = { ana: "U0ANA00001", ben: "U0BEN00002", sam: "U0SAM0000
 
 const CHANNELS = `[slack:#treasury-approvals, "teams:${TREASURY_CHANNEL}", email:treasury@example.com]`;
 
+// A minute to answer: the local endpoint answers at once, but on a loaded machine a process can stall
+// past the default 10 s, and a non-idempotent call that times out ends outcome_unknown, not succeeded.
 function restTool(name: string, url: string, schema?: string): string {
   return toolYaml(
     name,
     `  type: rest
-  endpoint: { url: "${url}", method: POST }
+  endpoint: { url: "${url}", method: POST, timeoutMs: 60000 }
   sideEffects: { level: financial, idempotent: false, requiresApproval: true }
 ${schema ? `  inputSchema:\n${schema}` : ""}`,
   );
