@@ -3,7 +3,9 @@
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { type DataFolderLock, lockDataFolder } from "../db/data-folder-lock.ts";
 import { type Database, openDatabase } from "../db/open.ts";
+import { isFreshDataDir } from "../db/pglite.ts";
 import { KeyAuthenticator } from "../gateway/http/auth.ts";
 import { createMetrics } from "../gateway/http/metrics.ts";
 import { buildServer } from "../gateway/http/server.ts";
@@ -17,6 +19,7 @@ import { ensureAdminKey } from "./admin-key.ts";
 import type { Config } from "./config.ts";
 import { DeliveryDispatcher } from "./deliveries/dispatcher.ts";
 import type { Notifier } from "./deliveries/notifier.ts";
+import { HttpListener } from "./listener.ts";
 import { createLogger } from "./logger.ts";
 import { Sweeper } from "./sweeper.ts";
 
@@ -33,6 +36,10 @@ export interface AppOptions {
   deliveryPollMs?: number;
   /** Executor and waiter timings (tests shorten leases and the fallback poll). */
   gateway?: GatewayOptions;
+  /** The HTTP port, already bound (`countersign serve` binds it first); otherwise bound by start(). */
+  listener?: HttpListener;
+  /** The PGlite data folder's lock, already taken (`countersign serve` takes it early); the app releases it. */
+  dataFolderLock?: DataFolderLock;
 }
 
 export interface App {
@@ -52,13 +59,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const say = options.say ?? ((line: string) => console.log(line));
   const resources = options.resources ?? (await loadResources(config.resourcesPath));
-  const database =
-    options.database ??
-    (await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.databaseUrl ? undefined : path.join(config.dataDir, "pglite"),
-      onError: (err) => logger.error({ err }, "database connection error"),
-    }));
+  // PGlite is one process's database: the folder is locked before anything opens it.
+  const embedded = options.database === undefined && !config.databaseUrl;
+  const pgliteDir = path.join(config.dataDir, "pglite");
+  const lock = options.dataFolderLock ?? (embedded ? lockDataFolder(config.dataDir) : undefined);
+  let database: Database;
+  try {
+    if (embedded && isFreshDataDir(pgliteDir))
+      say(`preparing the embedded database in ${pgliteDir} (first start)…`);
+    database =
+      options.database ??
+      (await openDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.databaseUrl ? undefined : pgliteDir,
+        onError: (err) => logger.error({ err }, "database connection error"),
+      }));
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  if (database.origin === "initdb" && embedded) {
+    say(
+      "(the build's PGlite seed was missing or did not match db/migrations: initdb ran instead; npm run build)",
+    );
+  }
   const ownsDatabase = options.database === undefined;
   const deps: HandlerDeps = { database, clock: options.clock ?? systemClock, resources: () => resources };
 
@@ -66,7 +90,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const metrics = createMetrics(deps);
   // Policies compile once here; every call is then a walk over closures.
   const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
-  const server = buildServer({ deps, auth, gateway }, metrics, logger);
+  const listener = options.listener ?? new HttpListener();
+  const server = buildServer({ deps, auth, gateway }, metrics, logger, listener.factory);
 
   // One notifier per platform that is on; deliveries to a platform that is off fail with its reason.
   // Platform modules load only when their platform is on: their SDKs cost tens of MB of memory.
@@ -123,10 +148,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         if (key) say(`admin key (shown once, also in ${config.dataDir}/admin.key): ${key}`);
       }
       for (const line of config.channelsOff) say(line);
-      // Before listening: on PGlite the recovery pass takes every executing call for a dead one.
+      // Requests get 503 "starting" until recovery has run: on PGlite it takes every executing call for
+      // a dead one, which must not race a call the new process just started.
+      const address = listener.url ?? (await listener.listen(config.host, config.port));
       await gateway.start();
       await auth.start();
-      const address = await server.listen({ host: config.host, port: config.port });
+      await server.ready();
+      listener.ready();
       await dispatcher.start();
       await slack?.start();
       sweeper.start();
@@ -136,6 +164,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async stop() {
       auth.stop();
       await gateway.stop();
+      await listener.close();
       await server.close();
       await slack?.stop();
       await sweeper.stop();
@@ -143,6 +172,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // After the dispatcher: a send under way finishes on the open transport.
       email?.stop();
       if (ownsDatabase) await database.close();
+      lock?.release();
     },
   };
 }

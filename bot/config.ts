@@ -1,8 +1,13 @@
 // Configuration as a function of the environment: validated once, failing fast with the variable's name.
 // Nothing here reads process.env at import time, and no secret has a default.
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import cron from "node-cron";
 import { z } from "zod";
+
+/** The reference resources shipped with the package (resources/, copied to dist/resources by the build). */
+export const BUNDLED_RESOURCES = fileURLToPath(new URL("../resources", import.meta.url));
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -96,6 +101,8 @@ export interface Config {
   port: number;
   dataDir: string;
   resourcesPath: string;
+  /** True when neither COUNTERSIGN_RESOURCES nor ./resources exists, so the bundled set is used. */
+  resourcesBundled: boolean;
   publicUrl: string;
   adminKey: string | undefined;
   sweepCron: string;
@@ -179,12 +186,17 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     channelsOff.push("email: off (no SMTP_URL)");
   }
 
+  const resourcesBundled =
+    e.COUNTERSIGN_RESOURCES === undefined && !existsSync(path.resolve(cwd, "resources"));
   return {
     databaseUrl: e.DATABASE_URL,
     host,
     port,
     dataDir: path.resolve(cwd, e.COUNTERSIGN_DATA_DIR ?? ".countersign"),
-    resourcesPath: path.resolve(cwd, e.COUNTERSIGN_RESOURCES ?? "resources"),
+    resourcesPath: resourcesBundled
+      ? BUNDLED_RESOURCES
+      : path.resolve(cwd, e.COUNTERSIGN_RESOURCES ?? "resources"),
+    resourcesBundled,
     publicUrl: (
       e.COUNTERSIGN_PUBLIC_URL ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`
     ).replace(/\/+$/, ""),

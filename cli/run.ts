@@ -10,6 +10,7 @@ import { serveCommand } from "./commands/serve.ts";
 import { examples } from "./commands/shared.ts";
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./errors.ts";
 import type { Io } from "./io.ts";
+import { packageVersion } from "./version.ts";
 
 export function buildProgram(io: Io): Command {
   const program = new Command("countersign")
@@ -17,6 +18,7 @@ export function buildProgram(io: Io): Command {
       "Countersign: human approval for AI agents' tool calls.\n" +
         "Talks to COUNTERSIGN_URL (default http://127.0.0.1:8080) with COUNTERSIGN_KEY.",
     )
+    .version(packageVersion(), "-V, --version", "print the version")
     // Settings made here are inherited by every command added below.
     .exitOverride()
     .configureOutput({

@@ -2,6 +2,7 @@
 // otherwise. The same committed migrations run on both at start-up, and the same code runs on top.
 import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -17,6 +18,8 @@ export type Queryable = Db | Tx;
 
 export interface Database {
   kind: "pglite" | "postgres";
+  /** PGlite: how the database was made — from the build's seed, by initdb, or an existing folder. */
+  origin?: "seed" | "initdb" | "existing";
   db: Db;
   /**
    * Calls fn with the payload of every NOTIFY on channel, from any process sharing the database.
@@ -32,6 +35,8 @@ export interface OpenOptions {
   databaseUrl?: string | undefined;
   /** PGlite directory; unset → in memory (tests). */
   dataDir?: string | undefined;
+  /** PGlite: where to look for the build's seed; false → never (initdb runs). Default: dist/db. */
+  seedFolder?: string | false;
   /** Pool size on PostgreSQL. */
   poolSize?: number;
   onError?: (err: Error) => void;
@@ -44,19 +49,17 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 }
 
 async function openPglite(options: OpenOptions): Promise<Database> {
-  // Loaded only when used: a PostgreSQL deployment never pays for the embedded database's WASM.
-  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
-    import("@electric-sql/pglite"),
-    import("drizzle-orm/pglite"),
-    import("drizzle-orm/pglite/migrator"),
-  ]);
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
-  await client.waitReady;
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  const { openPgliteClient, migratedDrizzle } = await import("./pglite.ts");
+  if (options.dataDir) mkdirSync(path.dirname(options.dataDir), { recursive: true });
+  const { client, origin } = await openPgliteClient({
+    dataDir: options.dataDir,
+    migrationsFolder: MIGRATIONS_FOLDER,
+    seedFolder: options.seedFolder,
+  });
+  const db = await migratedDrizzle(client, MIGRATIONS_FOLDER);
   return {
     kind: "pglite",
+    origin,
     db: db as unknown as Db,
     async listen(channel, fn) {
       const unlisten = await client.listen(channel, fn);

@@ -1,8 +1,10 @@
-// Prometheus metrics. Counts that must agree across replicas and restarts (decisions, breaches, pending)
-// are read from the database at scrape time; request latency is measured in this process.
+// Prometheus metrics. Counts that must agree across replicas and restarts (decisions, breaches, pending,
+// decision latency) are read from the database at scrape time; request latency is measured in this process.
+// Types follow Prometheus' rules (promtool check metrics): what only grows is a counter named *_total
+// (decisions and audit rows are never deleted, and a breach stays a breach), latency is a histogram.
 
 import { sql } from "drizzle-orm";
-import { Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { queryRows } from "../../db/open.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 
@@ -10,6 +12,11 @@ export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<"method" | "route" | "status">;
 }
+
+/** Upper bounds of the decision latency buckets, in seconds: 10 s up to a day. */
+export const DECISION_LATENCY_BUCKETS = [
+  10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400,
+];
 
 export function createMetrics(deps: HandlerDeps): Metrics {
   const registry = new Registry();
@@ -28,22 +35,23 @@ export function createMetrics(deps: HandlerDeps): Metrics {
     },
   });
 
-  new Gauge({
+  // Counters read whole from the database: reset, then set to the count (inc from zero) on each scrape.
+  new Counter({
     name: "countersign_decisions_total",
     help: "Decisions recorded, by decision and kind (human, override, timeout)",
     labelNames: ["decision", "kind"],
     registers: [registry],
     async collect() {
-      this.reset();
       const rows = await queryRows<{ decision: string; kind: string; n: number }>(
         db,
         sql`SELECT decision, kind, count(*)::int AS n FROM decisions GROUP BY decision, kind`,
       );
-      for (const r of rows) this.set({ decision: r.decision, kind: r.kind }, r.n);
+      this.reset();
+      for (const r of rows) this.inc({ decision: r.decision, kind: r.kind }, r.n);
     },
   });
 
-  new Gauge({
+  new Counter({
     name: "countersign_sla_breaches_total",
     help: "Approvals that passed their SLA breach threshold before being decided",
     registers: [registry],
@@ -53,33 +61,12 @@ export function createMetrics(deps: HandlerDeps): Metrics {
         db,
         sql`SELECT count(*)::int AS n FROM approvals WHERE sla_breach_at <= coalesce(decided_at, ${now})`,
       );
-      this.set(row?.n ?? 0);
+      this.reset();
+      this.inc(row?.n ?? 0);
     },
   });
 
-  new Gauge({
-    name: "countersign_decision_latency_seconds",
-    help: "Time from request to human decision over the last 24 hours, by quantile",
-    labelNames: ["quantile"],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const since = new Date(deps.clock.now().getTime() - 86_400_000);
-      const [row] = await queryRows<{ p50: number | null; p90: number | null; p99: number | null }>(
-        db,
-        sql`SELECT
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.decided_at - a.created_at)) AS p50,
-              percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM d.decided_at - a.created_at)) AS p90,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.decided_at - a.created_at)) AS p99
-            FROM decisions d JOIN approvals a ON a.id = d.approval_id
-            WHERE d.kind <> 'timeout' AND d.decided_at > ${since}`,
-      );
-      for (const q of ["p50", "p90", "p99"] as const) {
-        const v = row?.[q];
-        if (v !== null && v !== undefined) this.set({ quantile: `0.${q.slice(1)}` }, Number(v));
-      }
-    },
-  });
+  registry.registerMetric(decisionLatency(deps));
 
   const httpDuration = new Histogram({
     name: "countersign_http_request_duration_seconds",
@@ -90,4 +77,48 @@ export function createMetrics(deps: HandlerDeps): Metrics {
   });
 
   return { registry, httpDuration };
+}
+
+const LATENCY = "countersign_decision_latency_seconds";
+const LATENCY_HELP = "Time from request to human decision (overrides included, timeouts not)";
+
+/**
+ * Time from request to a person's decision (overrides included, timeouts not), as a cumulative histogram
+ * over every decision ever recorded, so rate() and histogram_quantile() work across replicas. prom-client's
+ * Histogram only counts observations made in this process, so this is a metric of our own: its registry
+ * takes any object with a name and get() (its types admit only its own classes, hence the cast).
+ */
+function decisionLatency(deps: HandlerDeps): Histogram {
+  const metric = {
+    name: LATENCY,
+    help: LATENCY_HELP,
+    type: "histogram",
+    aggregator: "sum",
+    reset() {},
+    async get() {
+      const buckets = `{${DECISION_LATENCY_BUCKETS.join(",")}}`;
+      // One statement, so the buckets, count and sum come from one snapshot and always agree.
+      const rows = await queryRows<{ le: number; n: number; total: number; sum: number }>(
+        deps.database.db,
+        sql`WITH t AS (
+              SELECT extract(epoch FROM d.decided_at - a.created_at)::float8 AS s
+              FROM decisions d JOIN approvals a ON a.id = d.approval_id
+              WHERE d.kind <> 'timeout')
+            SELECT b.le, (SELECT count(*) FROM t WHERE t.s <= b.le)::int AS n,
+                   (SELECT count(*) FROM t)::int AS total, (SELECT coalesce(sum(s), 0) FROM t)::float8 AS sum
+            FROM unnest(${buckets}::float8[]) AS b(le) ORDER BY b.le`,
+      );
+      const total = rows[0]?.total ?? 0;
+      return {
+        ...metric,
+        values: [
+          ...rows.map((r) => ({ metricName: `${LATENCY}_bucket`, labels: { le: Number(r.le) }, value: r.n })),
+          { metricName: `${LATENCY}_bucket`, labels: { le: "+Inf" }, value: total },
+          { metricName: `${LATENCY}_sum`, labels: {}, value: Number(rows[0]?.sum ?? 0) },
+          { metricName: `${LATENCY}_count`, labels: {}, value: total },
+        ],
+      };
+    },
+  };
+  return metric as unknown as Histogram;
 }

@@ -1,6 +1,11 @@
 // The HTTP server: one Fastify instance carrying the API, health and metrics; the composition root adds
 // the chat endpoints (/slack/events, /api/messages, /email/decide) to the same server.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  LogController,
+} from "fastify";
 import { CodedError } from "../../handlers/errors.ts";
 import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
@@ -15,8 +20,15 @@ import { toolCallRoutes } from "./routes/tool-calls.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
-export function buildServer(ctx: HttpContext, metrics: Metrics, logger: FastifyBaseLogger): FastifyInstance {
+/** serverFactory: the HTTP server to answer on (the process binds its port before the app is ready). */
+export function buildServer(
+  ctx: HttpContext,
+  metrics: Metrics,
+  logger: FastifyBaseLogger,
+  serverFactory?: FastifyServerFactory,
+): FastifyInstance {
   const app = Fastify({
+    serverFactory,
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
     // One summary line per request comes from the onResponse hook below, at debug.

@@ -13,13 +13,13 @@ metadata: { name: deployers }
 spec:
   slackUserGroup: S0DEPLOY1
   members: [{ email: lead@example.com }]`,
-  decisionToolYaml("deploy.prod", "privileged", { idempotent: true }),
+  decisionToolYaml("release.prod", "privileged", { idempotent: true }),
   `${API_VERSION}
 kind: Policy
 metadata: { name: deploys }
 spec:
   rules:
-    - when: { tool.name: "deploy.*" }
+    - when: { tool.name: "release.*" }
       require:
         approval: human
         approvalRouting: { approvers: [team:deployers], timeoutMinutes: 30, onTimeout: deny }`,
@@ -32,7 +32,7 @@ describe(`queue filtered by approver (${backend})`, () => {
 
   beforeAll(async () => {
     t = await startTestApp({ yaml: YAML });
-    deployId = await seedApproval(t.app.deps, { tool: "deploy.prod" });
+    deployId = await seedApproval(t.app.deps, { tool: "release.prod" });
     refundId = await seedApproval(t.app.deps);
   });
   afterAll(() => t.close());

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../bot/app.ts";
 import { loadConfig } from "../../bot/config.ts";
+import { HttpListener } from "../../bot/listener.ts";
 import { createLogger } from "../../bot/logger.ts";
 import { REFERENCE_RESOURCES } from "../helpers/app.ts";
 import { backend, type TestDatabase, testDatabase } from "../helpers/db.ts";
@@ -82,5 +83,35 @@ describe(`start-up (${backend})`, () => {
       await fresh.drop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("answers 503 'starting' on its port until the app is ready, then serves the app there", async () => {
+    const listener = new HttpListener();
+    const url = await listener.listen("127.0.0.1", 0);
+    const early = await fetch(`${url}/healthz`);
+    expect(early.status).toBe(503);
+    expect(early.headers.get("retry-after")).toBe("1");
+    expect(await early.json()).toEqual({ status: "starting" });
+    const api = await fetch(`${url}/v1/approvals`, { headers: { authorization: "Bearer x" } });
+    expect(api.status).toBe(503);
+    expect((await api.json()).error.code).toBe("starting");
+
+    const config = loadConfig({
+      PORT: "0",
+      COUNTERSIGN_DATA_DIR: dataDir,
+      COUNTERSIGN_RESOURCES: REFERENCE_RESOURCES,
+    });
+    const app = await createApp(config, { database, listener, logger: createLogger("error"), say: () => {} });
+    // Built but not started: recovery has not run, so still not open for business.
+    expect((await fetch(`${url}/healthz`)).status).toBe(503);
+    expect(await app.start()).toBe(url);
+    const ready = await fetch(`${url}/healthz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: "ok",
+      database: backend === "postgres" ? "postgres" : "pglite",
+    });
+    await app.stop();
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });

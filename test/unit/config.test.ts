@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../bot/config.ts";
+import { BUNDLED_RESOURCES, ConfigError, loadConfig } from "../../bot/config.ts";
 
 describe("loadConfig", () => {
   it("needs nothing to start, and says which channels are off", () => {
@@ -9,7 +12,9 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       port: 8080,
       dataDir: "/srv/.countersign",
-      resourcesPath: "/srv/resources",
+      // No COUNTERSIGN_RESOURCES and no /srv/resources: the bundled reference set.
+      resourcesPath: BUNDLED_RESOURCES,
+      resourcesBundled: true,
       publicUrl: "http://127.0.0.1:8080",
       sweepCron: "*/10 * * * * *",
       logLevel: "info",
@@ -19,6 +24,23 @@ describe("loadConfig", () => {
       "teams: off (no TEAMS_APP_ID)",
       "email: off (no SMTP_URL)",
     ]);
+  });
+
+  it("reads ./resources when there is one, and COUNTERSIGN_RESOURCES whether it exists or not", () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "countersign-config-"));
+    try {
+      mkdirSync(path.join(cwd, "resources"));
+      expect(loadConfig({}, cwd)).toMatchObject({
+        resourcesPath: path.join(cwd, "resources"),
+        resourcesBundled: false,
+      });
+      expect(loadConfig({ COUNTERSIGN_RESOURCES: "mine.yaml" }, "/srv")).toMatchObject({
+        resourcesPath: "/srv/mine.yaml",
+        resourcesBundled: false,
+      });
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -135,7 +135,7 @@ describe("loading the reference set", () => {
   it("validateResourcesPath counts what loaded", () => {
     expect(validateResourcesPath("resources")).toEqual({
       ok: true,
-      counts: { tools: 4, policies: 2, teams: 2, roles: 2, agents: 2 },
+      counts: { tools: 4, policies: 3, teams: 3, roles: 2, agents: 2 },
     });
   });
 });
