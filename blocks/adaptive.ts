@@ -4,6 +4,7 @@
 // agents and people are cut to TEAMS_LIMITS and every card is checked against Teams' message size.
 import { RATIONALE_MAX } from "../model/routing.ts";
 import { assertCardBytes, clip, TEAMS_LIMITS as L } from "./limits.ts";
+import { type EscalationLevelWords, escalationDetail, escalationLead, escalationTitle } from "./nudges.ts";
 import { approvalSummary } from "./text.ts";
 import { type ApprovalFacts, filterWords, type QueueFilter, type UsageLine } from "./view.ts";
 
@@ -113,8 +114,19 @@ function facts(f: ApprovalFacts): CardElement {
       fact("SLA", badge(f)),
       fact("Expires", f.expiresAt),
       fact("Approvers", f.approvers),
+      ...(f.requestedBy ? [fact("Requested by", f.requestedBy)] : []),
+      ...(f.quorum ? [fact("Approvals", f.quorum)] : []),
     ],
   };
+}
+
+/** What the approver changed, a line per field. */
+function changesBlocks(f: ApprovalFacts): CardElement[] {
+  if (f.changes.length === 0) return [];
+  return [
+    textBlock("Changed by the approver", { weight: "Bolder", spacing: "Medium" }),
+    textBlock(plain(f.changes.join("\n")), { fontType: "Monospace", size: "Small" }),
+  ];
 }
 
 function outcomeBlock(f: ApprovalFacts): CardElement {
@@ -131,6 +143,8 @@ export interface ApprovalCardOptions {
   notice?: CardNotice | undefined;
   /** What the person had typed, kept when the card comes back with an error. */
   rationale?: string | undefined;
+  /** Inputs for approving with edits (adaptive-edit.ts), shown while pending. */
+  editInputs?: CardElement[] | undefined;
 }
 
 /** The card posted to each routed conversation; refreshed in place once decided. */
@@ -142,6 +156,7 @@ export function approvalCard(f: ApprovalFacts, opts: ApprovalCardOptions = {}): 
     facts(f),
     textBlock(`Input${f.inputTruncated ? " (truncated)" : ""}`, { weight: "Bolder", spacing: "Medium" }),
     textBlock(plain(f.inputPreview), { fontType: "Monospace", size: "Small" }),
+    ...changesBlocks(f),
   );
   const recordLine = textBlock(`${plain(f.id, 200)} · [Full record](${f.recordUrl})`, {
     isSubtle: true,
@@ -162,6 +177,7 @@ export function approvalCard(f: ApprovalFacts, opts: ApprovalCardOptions = {}): 
     ...(f.rationaleRequired ? { errorMessage: "A rationale is required to decide." } : {}),
     ...(opts.rationale ? { value: clip(opts.rationale, RATIONALE_MAX) } : {}),
   });
+  body.push(...(opts.editInputs ?? []));
   const data = { approvalId: f.id };
   const actions = [
     execute("Approve", VERB.approve, data, "positive"),
@@ -171,22 +187,22 @@ export function approvalCard(f: ApprovalFacts, opts: ApprovalCardOptions = {}): 
   return checked(card(body, approvalSummary(f), actions), "approval card");
 }
 
-/** Posted at SLA breach: a new message naming who it is escalated to. */
-export function escalationCard(f: ApprovalFacts, opts: { escalateTo: string[] }): AdaptiveCard {
-  const who = opts.escalateTo.length > 0 ? `Escalated to ${opts.escalateTo.join(", ")}. ` : "";
+/** Posted when an escalation level fires: a new message naming who it is escalated to. */
+export function escalationCard(
+  f: ApprovalFacts,
+  opts: { escalateTo: string[]; at: EscalationLevelWords },
+): AdaptiveCard {
   const body = [
-    noticeBlock({
-      tone: "error",
-      text: `SLA breached: ${f.agent} has waited since ${f.requestedAt} for ${f.action} (${f.risk}).`,
-    }),
-    textBlock(plain(`${who}Approvers: ${f.approvers}. Expires ${f.expiresAt}.`)),
+    noticeBlock({ tone: "error", text: escalationLead(f, opts.at) }),
+    textBlock(plain(escalationDetail(f, opts.escalateTo))),
     textBlock(`${plain(f.id, 200)} · [Full record](${f.recordUrl})`, { isSubtle: true, size: "Small" }),
   ];
   const actions = [
     execute("Open the approval", VERB.describe, { approvalId: f.id }),
     openUrl("Full record", f.recordUrl),
   ];
-  return checked(card(body, `SLA breached: ${approvalSummary(f)}`, actions), "escalation card");
+  const fallback = `${escalationTitle(opts.at, f)}: ${approvalSummary(f)}`;
+  return checked(card(body, fallback, actions), "escalation card");
 }
 
 /** Told to a Role's notify channels after every override made under it. */

@@ -1,7 +1,7 @@
 // How a decision is said, everywhere: the outcome line of a card, chat reply or email ("Approved by ana@…
 // at … — why"), and the sentence naming a decision that stands, for a late decider's refusal (the API's
 // 409, the email link page, the terminal) and for a table row. One place, so every surface says the same.
-import type { Decision, DecisionValue } from "../sdk/types.ts";
+import type { Decision, DecisionValue, SignOff } from "../sdk/types.ts";
 import { capitalise, formatTime } from "./words.ts";
 
 /** approve → approved. */
@@ -16,7 +16,8 @@ export function outcomeLine(d: Decision): string {
     return `Overridden by ${d.decidedBy} under ${d.grantBy}: ${d.rationale} (${pastTense(d.decision)} at ${formatTime(d.decidedAt)})`;
   }
   const why = d.rationale ? ` — ${d.rationale}` : "";
-  return `${capitalise(pastTense(d.decision))} by ${d.decidedBy} at ${formatTime(d.decidedAt)}${why}`;
+  const edits = d.edited ? " with edits" : "";
+  return `${capitalise(pastTense(d.decision))}${edits} by ${d.decidedBy} at ${formatTime(d.decidedAt)}${why}`;
 }
 
 export interface DecisionWording {
@@ -53,4 +54,25 @@ export function decisionPhrase(d: Decision, o: DecisionWording = {}): string {
 /** What a late decider is told: "approval-x was already approved by … at …", "approval-x expired at …". */
 export function standingDecision(subject: string, d: Decision, o: DecisionWording = {}): string {
   return `${subject} ${d.kind === "timeout" ? "" : "was already "}${decisionPhrase(d, o)}`;
+}
+
+/**
+ * Where a quorum stands, the same on every surface: "1 of 2 approvals: ana@example.com". Also said once
+ * the quorum is met ("2 of 2 approvals: ana@…, ben@…"), so a card shows who approved, not just the last.
+ */
+export function quorumProgress(given: readonly Pick<SignOff, "decidedBy">[], required: number): string {
+  const who = given.length > 0 ? `: ${given.map((g) => g.decidedBy).join(", ")}` : "";
+  return `${given.length} of ${required} approvals${who}`;
+}
+
+/** What an approver who already approved is told when they try again. */
+export function alreadyApprovedByYou(
+  subject: string,
+  mine: Pick<SignOff, "decidedBy" | "decidedAt">,
+  given: readonly Pick<SignOff, "decidedBy">[],
+  required: number,
+): string {
+  const left = required - given.length;
+  const waits = left > 0 ? `; it waits for ${left} more approval${left === 1 ? "" : "s"}` : "";
+  return `You (${mine.decidedBy}) already approved ${subject} at ${mine.decidedAt}${waits} (${quorumProgress(given, required)})`;
 }

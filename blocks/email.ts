@@ -1,7 +1,14 @@
 // Email renderings of the neutral view: the approval message (with the recipient's own Approve / Reject
-// links while pending, the outcome once decided), the SLA escalation and the override notice, each as a
+// links while pending, the outcome once decided), escalations, reminders and the override notice, each as a
 // subject, a plain-text part and an HTML part. Everything from agents or people is HTML-escaped, and the
 // subject is one line whatever the input holds, so no input can add markup or a header.
+import {
+  type EscalationLevelWords,
+  escalationDetail,
+  escalationLead,
+  escalationTitle,
+  reminderLead,
+} from "./nudges.ts";
 import { approvalText } from "./text.ts";
 import type { ApprovalFacts } from "./view.ts";
 
@@ -64,13 +71,20 @@ export function factsHtml(f: ApprovalFacts): string {
     row("Expires", escapeHtml(f.expiresAt)),
     row("SLA", slaBadgeHtml(f)),
     row("Approvers", escapeHtml(f.approvers)),
+    ...(f.requestedBy ? [row("Requested by", escapeHtml(f.requestedBy))] : []),
+    ...(f.quorum ? [row("Approvals", escapeHtml(f.quorum))] : []),
     row("Id", `<code>${escapeHtml(f.id)}</code>`),
   ];
   const input =
     `<p style="margin:12px 0 4px"><b>Input</b>${f.inputTruncated ? " (truncated)" : ""}</p>` +
     `<pre style="background:#f5f5f5;padding:8px;white-space:pre-wrap;word-break:break-all">${escapeHtml(f.inputPreview)}</pre>`;
+  const changes =
+    f.changes.length === 0
+      ? ""
+      : `<p style="margin:12px 0 4px"><b>Changed by the approver</b></p>` +
+        `<pre style="background:#fff8e1;padding:8px;white-space:pre-wrap;word-break:break-all">${escapeHtml(f.changes.join("\n"))}</pre>`;
   const outcome = f.outcome ? `<p style="font-weight:bold">${escapeHtml(f.outcome)}</p>` : "";
-  return `<table style="border-collapse:collapse">${rows.join("")}</table>${input}${outcome}`;
+  return `<table style="border-collapse:collapse">${rows.join("")}</table>${input}${changes}${outcome}`;
 }
 
 function button(label: string, href: string, colour: string): string {
@@ -125,21 +139,38 @@ export function approvalEmail(f: ApprovalFacts, links?: DecideLinks): EmailMessa
   };
 }
 
-/** Sent at SLA breach: the same facts, led by who has waited since when and who it is escalated to. */
+/** Sent when an escalation level fires: the same facts, led by who has waited since when and who is told. */
 export function escalationEmail(
   f: ApprovalFacts,
-  opts: { escalateTo: string[]; links?: DecideLinks | undefined },
+  opts: { escalateTo: string[]; at: EscalationLevelWords; links?: DecideLinks | undefined },
 ): EmailMessage {
-  const lead = `SLA breached: ${f.agent} has waited since ${f.requestedAt} for ${f.action} (${f.risk}).`;
-  const who = opts.escalateTo.length > 0 ? `Escalated to ${opts.escalateTo.join(", ")}. ` : "";
-  const next = `${who}Approvers: ${f.approvers}. Expires ${f.expiresAt}.`;
+  const title = escalationTitle(opts.at, f);
+  const lead = escalationLead(f, opts.at);
+  const next = escalationDetail(f, opts.escalateTo);
   return {
-    subject: subjectLine(`SLA breached: ${f.action} for ${f.agent} — ${f.id}`),
+    subject: subjectLine(`${title}: ${f.action} for ${f.agent} — ${f.id}`),
     text: [lead, next, "", approvalText(f), ...linksText(f, opts.links)].join("\n"),
     html: htmlDocument(
-      "SLA breached",
-      `<h2 style="font-size:18px;color:#c62828">SLA breached</h2><p>${escapeHtml(lead)}</p><p>${escapeHtml(next)}</p>` +
+      title,
+      `<h2 style="font-size:18px;color:#c62828">${escapeHtml(title)}</h2><p>${escapeHtml(lead)}</p><p>${escapeHtml(next)}</p>` +
         `${factsHtml(f)}${linksHtml(f, opts.links)}`,
+    ),
+  };
+}
+
+/** A reminder to an approver who has not acted: the approval again, with their own links. */
+export function reminderEmail(
+  f: ApprovalFacts,
+  awaited: readonly string[],
+  links?: DecideLinks,
+): EmailMessage {
+  const lead = reminderLead(f, awaited);
+  return {
+    subject: subjectLine(`Reminder: ${f.title} for ${f.agent} (${f.risk}) — ${f.id}`),
+    text: [lead, "", approvalText(f), ...linksText(f, links)].join("\n"),
+    html: htmlDocument(
+      "Reminder",
+      `<h2 style="font-size:18px">Reminder: ${escapeHtml(f.title)}</h2><p>${escapeHtml(lead)}</p>${factsHtml(f)}${linksHtml(f, links)}`,
     ),
   };
 }

@@ -43,6 +43,8 @@ export const TEAMS_LIMITS = {
   actionTitle: 40,
   /** Rows of an `approvals ls` / history card: each row is a few hundred bytes. */
   queueRows: 15,
+  /** The inputs for approving with edits: what the rest of the approval card leaves room for. */
+  editBytes: 12_000,
 } as const;
 
 /** UTF-8 bytes of a card (or the message carrying it) as it goes over the wire. */

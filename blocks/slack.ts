@@ -1,8 +1,16 @@
 // Block Kit renderings of the neutral views: the approval card (buttons while pending, the outcome once
-// decided), the rationale modals, the /approvals pages, the escalation and the override notice. Every
+// decided), the rationale modals, the /approvals pages, escalations, reminders and the override notice. Every
 // text is escaped for mrkdwn and cut to Slack's limits; lists are paged to fit a message.
 import { RATIONALE_MAX } from "../model/routing.ts";
+import type { BulkDecideResult, BulkOutcome } from "../sdk/types.ts";
 import { assertBlockCount, clip, SLACK_LIMITS as L } from "./limits.ts";
+import {
+  type EscalationLevelWords,
+  escalationDetail,
+  escalationLead,
+  escalationTitle,
+  reminderLead,
+} from "./nudges.ts";
 import { approvalSummary } from "./text.ts";
 import { type ApprovalFacts, filterWords, type QueueFilter, type UsageLine } from "./view.ts";
 
@@ -49,7 +57,11 @@ export function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-const plain = (text: string, max: number) => ({ type: "plain_text", text: clip(text, max), emoji: true });
+export const plain = (text: string, max: number) => ({
+  type: "plain_text",
+  text: clip(text, max),
+  emoji: true,
+});
 const mrkdwn = (text: string, max: number = L.sectionText) => ({ type: "mrkdwn", text: clip(text, max) });
 const section = (text: string, extra: Block = {}): Block => ({
   type: "section",
@@ -96,6 +108,7 @@ function factFields(f: ApprovalFacts): Block {
       field("Expires", f.expiresAt),
       mrkdwn(`*SLA*\n${badge(f)}`, L.sectionField),
       field("Approvers", f.approvers),
+      ...(f.requestedBy ? [field("Requested by", f.requestedBy)] : []),
     ].slice(0, L.sectionFields),
   };
 }
@@ -111,6 +124,11 @@ function cardBody(f: ApprovalFacts): Block[] {
       },
     ),
   ];
+  if (f.changes.length > 0) {
+    const lines = codeBlock(f.changes.join("\n"), L.sectionText - 40);
+    blocks.push(section(`*Changed by the approver*\n${lines}`, { block_id: "changes" }));
+  }
+  if (f.quorum) blocks.push(section(`*Approvals:* ${esc(f.quorum)}`, { block_id: "quorum" }));
   if (f.outcome) blocks.push(section(`*${esc(f.outcome)}*`, { block_id: "outcome" }));
   blocks.push({
     type: "context",
@@ -168,18 +186,32 @@ function rationaleInput(optional: boolean, hint: string): Block {
 export interface DecideMetadata {
   id: string;
   decision: "approve" | "reject";
+  /** The modal carries the input to edit (blocks/slack-edit.ts): read it back on submit. */
+  edit?: true;
 }
 
-/** The rationale modal a click on Approve or Reject opens. */
-export function decideModal(f: ApprovalFacts, decision: "approve" | "reject"): ModalView {
+/**
+ * The rationale modal a click on Approve or Reject opens; `edit` (slack-edit.ts) shows the input to edit,
+ * for an approval whose rule allows approving with edits.
+ */
+export function decideModal(
+  f: ApprovalFacts,
+  decision: "approve" | "reject",
+  edit?: { blocks: Block[]; editable: boolean },
+): ModalView {
   const verb = decision === "approve" ? "Approve" : "Reject";
-  const metadata: DecideMetadata = { id: f.id, decision };
+  const metadata: DecideMetadata = { id: f.id, decision, ...(edit?.editable && { edit: true }) };
+  const lead =
+    `*${verb}* \`${esc(f.id)}\`: *${esc(f.agent)}* wants to run *${esc(f.action)}* (${esc(f.risk)}).\n` +
+    `${badge(f)} · expires ${esc(f.expiresAt)}` +
+    (f.requestedBy ? `\nAsked for by ${esc(f.requestedBy)}.` : "") +
+    (f.quorum ? `\nApprovals so far: ${esc(f.quorum)}.` : "");
   const blocks: Block[] = [
-    section(
-      `*${verb}* \`${esc(f.id)}\`: *${esc(f.agent)}* wants to run *${esc(f.action)}* (${esc(f.risk)}).\n` +
-        `${badge(f)} · expires ${esc(f.expiresAt)}`,
-    ),
-    section(codeBlock(f.inputPreview, L.sectionText)),
+    section(lead),
+    // An editable input replaces the preview; a note that it cannot be edited here comes after it.
+    ...(edit?.editable
+      ? edit.blocks
+      : [section(codeBlock(f.inputPreview, L.sectionText)), ...(edit?.blocks ?? [])]),
     rationaleInput(
       !f.rationaleRequired,
       "Recorded with the decision in the audit log and shown on every card.",
@@ -221,20 +253,22 @@ export function bulkDecideModal(ids: string[], decision: "approve" | "reject"): 
   };
 }
 
-const OUTCOME_WORDS: Record<string, string> = {
+const OUTCOME_WORDS: Record<BulkOutcome, string> = {
   decided: ":white_check_mark: decided",
+  counted: ":ballot_box_with_check: approval counted",
   already_decided: ":information_source: already decided",
+  already_approved_by_you: ":information_source: already approved by you",
   not_an_approver: ":no_entry: not your approval",
+  self_approval: ":no_entry: you asked for it",
   not_found: ":grey_question: not found",
   rationale_required: ":warning: rationale required",
 };
 
 /** What a bulk decision did to each approval, shown in place of the bulk modal. */
-export function bulkResultModal(results: { id: string; outcome: string; message?: string }[]): ModalView {
+export function bulkResultModal(results: BulkDecideResult["results"]): ModalView {
   const decided = results.filter((r) => r.outcome === "decided").length;
   const lines = results.map(
-    (r) =>
-      `• \`${esc(r.id)}\` ${OUTCOME_WORDS[r.outcome] ?? r.outcome}${r.message ? ` — ${esc(r.message)}` : ""}`,
+    (r) => `• \`${esc(r.id)}\` ${OUTCOME_WORDS[r.outcome]}${r.message ? ` — ${esc(r.message)}` : ""}`,
   );
   return {
     type: "modal",
@@ -350,19 +384,25 @@ function linksLine(links: CardLink[], f: ApprovalFacts): string {
   return [...cards, `<${f.recordUrl}|full record>`].join(" · ");
 }
 
-/** Posted at SLA breach: a new message, pointing at the original card. */
+/** Posted when an escalation level fires: a new message, pointing at the original card. */
 export function escalationMessage(
   f: ApprovalFacts,
-  opts: { links: CardLink[]; escalateTo: string[] },
+  opts: { links: CardLink[]; escalateTo: string[]; at: EscalationLevelWords },
 ): SlackMessage {
-  const who = opts.escalateTo.length > 0 ? `Escalated to ${esc(opts.escalateTo.join(", "))}. ` : "";
-  const lead = `:rotating_light: *SLA breached*: *${esc(f.agent)}* has waited since ${esc(f.requestedAt)} for *${esc(f.action)}* (${esc(f.risk)}).`;
   const blocks: Block[] = [
-    section(lead),
-    section(`${who}Approvers: ${esc(f.approvers)}. Expires ${esc(f.expiresAt)}.`),
+    section(`:rotating_light: ${esc(escalationLead(f, opts.at))}`),
+    section(esc(escalationDetail(f, opts.escalateTo))),
     context(`\`${esc(f.id)}\` · ${linksLine(opts.links, f)}`),
   ];
-  return { text: clip(`SLA breached: ${approvalSummary(f)}`, L.messageText), blocks };
+  return { text: clip(`${escalationTitle(opts.at, f)}: ${approvalSummary(f)}`, L.messageText), blocks };
+}
+
+/** A reminder to someone who has not acted: the card again (buttons and all), led by the reminder. */
+export function reminderMessage(f: ApprovalFacts, awaited: readonly string[]): SlackMessage {
+  const card = approvalCard(f);
+  const blocks = [section(`:alarm_clock: ${esc(reminderLead(f, awaited))}`), ...card.blocks];
+  assertBlockCount(blocks, L.blocksPerMessage, "reminder");
+  return { text: clip(`Reminder: ${card.text}`, L.messageText), blocks };
 }
 
 /** Told to a Role's notify channels after every override made under it. */

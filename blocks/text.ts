@@ -23,8 +23,11 @@ export function approvalText(f: ApprovalFacts): string {
     `  expires:   ${f.expiresAt}`,
     `  sla:       ${f.slaLabel}`,
     `  approvers: ${f.approvers}`,
+    ...(f.requestedBy ? [`  asked by:  ${f.requestedBy}`] : []),
+    ...(f.quorum ? [`  approvals: ${f.quorum}`] : []),
     "  input:",
     ...f.inputPreview.split("\n").map((l) => `    ${l}`),
+    ...(f.changes.length > 0 ? ["  changed by the approver:", ...f.changes.map((l) => `    ${l}`)] : []),
     `  record:    ${f.recordUrl}`,
   ];
   if (f.outcome) lines.push(`  outcome:   ${f.outcome}`);

@@ -2,7 +2,8 @@
 // markup. Block Kit (slack.ts), Adaptive Cards (adaptive.ts), email and its pages (email.ts) and plain
 // text (text.ts) all render this same view, so every surface shows the same facts in the same words.
 import type { Approval, SlaState } from "../sdk/types.ts";
-import { outcomeLine, pastTense } from "./decision.ts";
+import { outcomeLine, pastTense, quorumProgress } from "./decision.ts";
+import { diffLines } from "./diff.ts";
 import { capitalise, formatTime } from "./words.ts";
 
 /** How much of the input a card shows; the full record is a link away. */
@@ -24,7 +25,15 @@ export interface ApprovalFacts {
   sla: SlaState;
   slaLabel: string;
   approvers: string;
+  /** The person the agent acts for, who cannot approve it; null when the agent named nobody. */
+  requestedBy: string | null;
+  /** Where a quorum stands ("1 of 2 approvals: ana@example.com"); null when one approver decides. */
+  quorum: string | null;
+  /** What the approver changed in the input, a line per field; empty when nothing was edited. */
+  changes: string[];
   rationaleRequired: boolean;
+  /** The approver may approve with a changed input. */
+  editsAllowed: boolean;
   /** Once decided: "Approved by ana@example.com at … — rationale". */
   outcome: string | null;
   /** approved / rejected / expired / pending, with override marked: a one-word state for titles. */
@@ -104,7 +113,11 @@ export function approvalFacts(a: Approval, publicUrl: string): ApprovalFacts {
     sla: a.sla,
     slaLabel: SLA_LABELS[a.sla],
     approvers: a.approverRefs.join(", ") || a.approvers.join(", "),
+    requestedBy: a.requestedBy,
+    quorum: a.requiredApprovals > 1 ? quorumProgress(a.approvals, a.requiredApprovals) : null,
+    changes: a.originalInput === null ? [] : diffLines(a.originalInput, a.input),
     rationaleRequired: a.rationaleRequired,
+    editsAllowed: a.editsAllowed && a.status === "pending",
     outcome: a.decision ? outcomeLine(a.decision) : null,
     state,
     title: a.status === "pending" ? `Approval needed: ${action}` : `${capitalise(state)}: ${action}`,

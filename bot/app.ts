@@ -91,7 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ownsDatabase = options.database === undefined;
   const deps: HandlerDeps = { database, clock: options.clock ?? systemClock, resources: () => resources };
 
-  const auth = new KeyAuthenticator(database.db, config.adminKey);
+  const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
   const metrics = createMetrics(deps);
   // Policies compile once here; every call is then a walk over closures.
   const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
@@ -166,6 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // a dead one, which must not race a call the new process just started.
       const address = listener.url ?? (await listener.listen(config.host, config.port));
       await gateway.start();
+      await auth.start();
       mcpSessions.start();
       await server.ready();
       listener.ready();
@@ -176,6 +177,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return address;
     },
     async stop() {
+      auth.stop();
       await mcpSessions.stop();
       await gateway.stop();
       await listener.close();

@@ -1,5 +1,6 @@
 // The sweeper: on a node-cron schedule (and once at start-up, so deadlines that passed while everything
-// was down are honoured at once) it expires overdue approvals and records SLA transitions, in batches.
+// was down are honoured at once) it expires overdue approvals, records SLA transitions, fires escalation
+// levels and queues reminders, in batches.
 // Every replica may run it: the handlers claim rows with FOR UPDATE SKIP LOCKED, so nothing is done twice.
 // The in-process flag only keeps this process's ticks from piling up behind a slow sweep. The timer never
 // throws: a failed sweep is logged and the next tick tries again. Notifiers are never called from here
@@ -7,7 +8,13 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
-import { expireDue, recordSlaTransitions } from "../handlers/approvals/index.ts";
+import {
+  expireDue,
+  fireEscalations,
+  nudgesDue,
+  recordSlaTransitions,
+  sendDueReminders,
+} from "../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../handlers/deps.ts";
 
 /**
@@ -20,7 +27,10 @@ export interface SweepResult {
   expired: number;
   atRisk: number;
   breached: number;
+  /** Escalation levels fired. */
   escalated: number;
+  /** Approvals whose awaited approvers were reminded. */
+  reminded: number;
 }
 
 export interface SweeperOptions {
@@ -86,29 +96,45 @@ export class Sweeper {
   private async sweep(): Promise<SweepResult> {
     const { deps, logger } = this.options;
     const batch = this.options.batchSize ?? BATCH;
-    const result: SweepResult = { expired: 0, atRisk: 0, breached: 0, escalated: 0 };
+    const result: SweepResult = { expired: 0, atRisk: 0, breached: 0, escalated: 0, reminded: 0 };
+    /** Runs batches of one kind until one claims fewer rows than a batch, letting API requests in between. */
+    const drain = async (runBatch: () => Promise<number>) => {
+      while ((await runBatch()) >= batch && !this.stopped) await yieldToEventLoop();
+    };
     try {
-      // Expiry first, so an approval past its deadline is expired rather than escalated.
-      for (;;) {
+      // Expiry first, so an approval past its deadline is expired rather than escalated or reminded.
+      await drain(async () => {
         const expired = await expireDue(deps, batch);
         result.expired += expired.length;
-        if (expired.length < batch || this.stopped) break;
-        // Let API requests in between batches.
-        await yieldToEventLoop();
-      }
-      for (;;) {
+        return expired.length;
+      });
+      await drain(async () => {
         const moved = await recordSlaTransitions(deps, batch);
         for (const t of moved) {
           if (t.to === "at_risk") result.atRisk++;
           else result.breached++;
-          if (t.escalated) result.escalated++;
         }
-        if (moved.length < batch || this.stopped) break;
-        await yieldToEventLoop();
+        return moved.length;
+      });
+      const due = await nudgesDue(deps);
+      if (due.escalations) {
+        await drain(async () => {
+          const fired = await fireEscalations(deps, batch);
+          result.escalated += fired.length;
+          // A batch is of approvals, and one approval may fire several levels at once.
+          return new Set(fired.map((f) => f.approvalId)).size;
+        });
+      }
+      if (due.reminders) {
+        await drain(async () => {
+          const sent = await sendDueReminders(deps, batch);
+          result.reminded += sent.filter((r) => r.awaited.length > 0).length;
+          return sent.length;
+        });
       }
     } finally {
       // What committed before a failure still needs delivering.
-      if (result.expired + result.atRisk + result.breached > 0) {
+      if (Object.values(result).some((n) => n > 0)) {
         logger.info(result, "sweep changed approvals");
         this.options.onChange?.();
       }

@@ -26,6 +26,10 @@ export function explainRefusal(err: unknown, io: Io, conn: Connection, approvalI
     case "rationale_required":
       throw new CliError(`refused: ${err.message}; add --rationale "…"`);
     case "not_an_approver":
+    case "self_approval":
+    case "already_approved_by_you":
+    case "edits_not_allowed":
+    case "invalid_input":
     case "not_permitted":
     case "override_limit":
     case "reason_required":

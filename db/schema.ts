@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -24,6 +25,10 @@ export const apiKeys = pgTable("api_keys", {
   keyHash: text("key_hash").notNull().unique(),
   createdAt: ts("created_at").notNull().defaultNow(),
   revokedAt: ts("revoked_at"),
+  /** Refused from this moment on; null: never expires. */
+  expiresAt: ts("expires_at"),
+  /** Roughly when the key was last used: written at most once a minute, not on every request. */
+  lastUsedAt: ts("last_used_at"),
 });
 
 /** One row per agent tool call through the gateway. */
@@ -48,6 +53,8 @@ export const toolCalls = pgTable(
     policy: text("policy"),
     rule: integer("rule"),
     approvalId: text("approval_id"),
+    /** What the agent asked for, when an approver changed the input before approving; `input` then ran. */
+    originalInput: jsonb("original_input"),
     result: jsonb("result"),
     error: text("error"),
     attempts: integer("attempts").notNull().default(0),
@@ -94,9 +101,26 @@ export const approvals = pgTable(
     slaBreachAt: ts("sla_breach_at").notNull(),
     /** Last SLA state the sweeper recorded; the live state is computed from the clock. */
     slaState: text("sla_state").notNull().default("on_track"),
-    escalateTo: jsonb("escalate_to").$type<string[]>().notNull().default([]),
-    escalationChannels: jsonb("escalation_channels").$type<string[]>().notNull().default([]),
+    /** When the first escalation level fired. */
     escalatedAt: ts("escalated_at"),
+    /** The escalation levels, resolved at creation, in the order they fire. */
+    escalations: jsonb("escalations").$type<StoredEscalation[]>().notNull().default([]),
+    /** How many levels have fired; advanced only by a conditional UPDATE, so each fires once. */
+    escalationLevel: integer("escalation_level").notNull().default(0),
+    /** When the next level is due; null when none is left. */
+    nextEscalationAt: ts("next_escalation_at"),
+    /** Re-notify the approvers who have not acted this often (minutes); null: never. */
+    remindEveryMinutes: jsonb("remind_every_minutes").$type<number | null>(),
+    /** When the next reminder is due; moved on by a conditional UPDATE, so each goes out once. */
+    nextReminderAt: ts("next_reminder_at"),
+    /** The person the agent acts for (separation of duties: never its approver). */
+    requestedBy: text("requested_by"),
+    /** Distinct approvers needed to approve (quorum); the first rejection rejects. */
+    requiredApprovals: integer("required_approvals").notNull().default(1),
+    /** The rule lets an approver approve with a changed input (require.edits: allowed). */
+    editsAllowed: boolean("edits_allowed").notNull().default(false),
+    /** What the agent asked for, once an approver changed it; `input` then holds what was approved. */
+    originalInput: jsonb("original_input"),
     createdAt: ts("created_at").notNull(),
     expiresAt: ts("expires_at").notNull(),
     decidedAt: ts("decided_at"),
@@ -105,7 +129,36 @@ export const approvals = pgTable(
     index("approvals_status_expires").on(t.status, t.expiresAt),
     index("approvals_agent").on(t.agent),
     index("approvals_created").on(t.createdAt),
+    index("approvals_escalation_due").on(t.nextEscalationAt).where(sql`status = 'pending'`),
+    index("approvals_reminder_due").on(t.nextReminderAt).where(sql`status = 'pending'`),
   ],
+);
+
+/** One resolved escalation level as an approval stores it. */
+export interface StoredEscalation {
+  /** ISO time the level fires. */
+  at: string;
+  /** Emails of the people escalated to. */
+  to: string[];
+  channels: string[];
+}
+
+/**
+ * Each approver's approval of an approval that needs several (quorum), one row per person: the primary
+ * key refuses a second from the same approver, and the database refuses UPDATE and DELETE.
+ */
+export const signOffs = pgTable(
+  "sign_offs",
+  {
+    approvalId: text("approval_id")
+      .notNull()
+      .references(() => approvals.id),
+    decidedBy: text("decided_by").notNull(),
+    decidedAt: ts("decided_at").notNull(),
+    via: text("via").notNull(),
+    rationale: text("rationale").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.approvalId, t.decidedBy] })],
 );
 
 /** The decision on an approval: at most one, and the database refuses UPDATE and DELETE. */
@@ -120,6 +173,8 @@ export const decisions = pgTable("decisions", {
   decidedAt: ts("decided_at").notNull(),
   rationale: text("rationale").notNull(),
   grantBy: text("grant_by"),
+  /** The approver changed the input before approving (approvals.original_input holds what was asked). */
+  edited: boolean("edited").notNull().default(false),
 });
 
 /** Append-only, hash-chained audit log; the database refuses UPDATE and DELETE. */
@@ -147,8 +202,8 @@ export const deliveries = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     approvalId: text("approval_id").notNull(),
-    /** card (the approval card, updated in place), escalation, notice (override announcement). */
-    purpose: text("purpose").$type<"card" | "escalation" | "notice">().notNull(),
+    /** card (the approval card, updated in place), escalation, notice (override announcement), reminder. */
+    purpose: text("purpose").$type<"card" | "escalation" | "notice" | "reminder">().notNull(),
     platform: text("platform").$type<"slack" | "teams" | "email">().notNull(),
     /** As routed: slack:#billing-approvals, teams:…, email:… */
     channel: text("channel").notNull(),

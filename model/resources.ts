@@ -81,6 +81,8 @@ export interface RoleResource {
   maxOverridesPerDay: number;
   /** Channels told of every override made under the role. */
   notify: string[];
+  /** Members may override to approve a request they asked for themselves (default false). */
+  allowSelfOverride: boolean;
 }
 
 export interface AgentResource {
@@ -88,12 +90,24 @@ export interface AgentResource {
   labels: Record<string, string>;
 }
 
+/** One escalation level: after this long, these people and channels are told (once). */
+export interface EscalationLevel {
+  afterMinutes: number;
+  /** team:… / user:… references. */
+  to: string[];
+  channels: string[];
+}
+
 export interface SlaRouting {
   atRiskAfterMinutes: number;
   breachAfterMinutes: number;
-  /** team:… / user:… references. */
+  /** The single form: one escalation at breachAfterMinutes (team:… / user:… references). */
   escalateTo: string[];
   escalationChannels: string[];
+  /** Escalation levels, in the order they fire; never given together with the single form. */
+  escalation: EscalationLevel[];
+  /** Re-notify the approvers who have not acted this often. */
+  remindEveryMinutes?: number | undefined;
 }
 
 export interface RoutingSpec {
@@ -103,6 +117,10 @@ export interface RoutingSpec {
   timeoutMinutes: number;
   onTimeout: "deny";
   rationale: "required" | "optional";
+  /** Distinct approvers who must approve (quorum); 1 by default. */
+  minApprovals: number;
+  /** Whether an approver may approve with a changed input (require.edits). */
+  edits: "allowed" | "forbidden";
   sla: SlaRouting;
 }
 

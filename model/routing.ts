@@ -1,7 +1,7 @@
 // An approval's routing with its people resolved: who may decide, where the card goes, when it expires
 // and escalates, and what a decision must carry. Approver references are resolved once, when the
 // policies compile; the SLA thresholds arrive already defaulted by the resource schema.
-import type { ResourceSet, RoutingSpec, SlaRouting, TeamResource } from "./resources.ts";
+import type { ResourceSet, RoutingSpec, TeamResource } from "./resources.ts";
 
 /**
  * The longest rationale (or override reason) a decision may carry, in characters. The domain refuses a
@@ -22,7 +22,26 @@ export interface ResolvedRouting {
   onTimeout: "deny";
   /** A decision needs a rationale (the rule's `rationale: required`, the default). */
   rationaleRequired: boolean;
-  sla: SlaRouting & { escalateToEmails: string[] };
+  /** Distinct approvers who must approve. */
+  requiredApprovals: number;
+  /** An approver may approve with a changed input. */
+  editsAllowed: boolean;
+  sla: ResolvedSla;
+}
+
+/** An escalation level with its people resolved to emails. */
+export interface ResolvedEscalation {
+  afterMinutes: number;
+  to: string[];
+  channels: string[];
+}
+
+export interface ResolvedSla {
+  atRiskAfterMinutes: number;
+  breachAfterMinutes: number;
+  /** Every escalation level in the order it fires; the single escalateTo form is one level at the breach. */
+  levels: ResolvedEscalation[];
+  remindEveryMinutes: number | null;
 }
 
 /** team:NAME → every member's email; user:EMAIL → that email. Emails lowercased, each once. */
@@ -50,6 +69,16 @@ export function resolvePeople(
 
 export function resolveRouting(spec: RoutingSpec, resources: ResourceSet): ResolvedRouting {
   const approvers = resolvePeople(spec.approvers, resources);
+  const { sla } = spec;
+  const single =
+    sla.escalateTo.length > 0 || sla.escalationChannels.length > 0
+      ? [{ afterMinutes: sla.breachAfterMinutes, to: sla.escalateTo, channels: sla.escalationChannels }]
+      : [];
+  const levels = [...single, ...sla.escalation].map((level) => ({
+    afterMinutes: level.afterMinutes,
+    to: resolvePeople(level.to, resources).emails,
+    channels: level.channels,
+  }));
   // Decisions share this object; freezing keeps one caller's edits from leaking into the next call.
   return Object.freeze({
     approverRefs: spec.approvers,
@@ -59,6 +88,13 @@ export function resolveRouting(spec: RoutingSpec, resources: ResourceSet): Resol
     timeoutMinutes: spec.timeoutMinutes,
     onTimeout: spec.onTimeout,
     rationaleRequired: spec.rationale === "required",
-    sla: { ...spec.sla, escalateToEmails: resolvePeople(spec.sla.escalateTo, resources).emails },
+    requiredApprovals: spec.minApprovals,
+    editsAllowed: spec.edits === "allowed",
+    sla: {
+      atRiskAfterMinutes: sla.atRiskAfterMinutes,
+      breachAfterMinutes: sla.breachAfterMinutes,
+      levels,
+      remindEveryMinutes: sla.remindEveryMinutes ?? null,
+    },
   });
 }

@@ -10,11 +10,11 @@ import { platformOf } from "./platforms.ts";
 /** NOTIFYed when deliveries are due (a new card, a card to update, an escalation); payload: approval ids. */
 export const DELIVERIES_DUE = "countersign_deliveries_due";
 
-export type Purpose = "card" | "escalation" | "notice";
+export type Purpose = "card" | "escalation" | "notice" | "reminder";
 
 export interface NewDelivery {
   approvalId: string;
-  /** card: the approval card, refreshed in place; escalation and notice: one-off messages. */
+  /** card: the approval card, refreshed in place; escalation, reminder and notice: one-off messages. */
   purpose: Purpose;
   /** As routed: slack:#…, slack:@U… (a DM), teams:…, email:… */
   channel: string;
@@ -61,6 +61,23 @@ export async function refreshCards(tx: Tx, approvalIds: readonly string[], at: D
     .set({ wantVersion: sql`${deliveries.wantVersion} + 1`, updatedAt: at })
     .where(and(inArray(deliveries.approvalId, [...approvalIds]), eq(deliveries.purpose, "card")));
   await notifyChanged(tx, DELIVERIES_DUE, approvalIds);
+}
+
+/**
+ * Drops these approvals' messages of one purpose that are not sent yet: they told of a state that has
+ * passed (a reminder to decide what is decided). A copy being sent right now may still go out.
+ */
+export async function dropUnsent(tx: Tx, approvalIds: readonly string[], purpose: Purpose): Promise<void> {
+  if (approvalIds.length === 0) return;
+  await tx
+    .delete(deliveries)
+    .where(
+      and(
+        inArray(deliveries.approvalId, [...approvalIds]),
+        eq(deliveries.purpose, purpose),
+        eq(deliveries.status, "pending"),
+      ),
+    );
 }
 
 /** The copies of these approvals' cards, posted or not, for messages that link to the original. */

@@ -57,7 +57,7 @@ export class Countersign {
     const res = await this.send(
       "POST",
       "/v1/tool-calls",
-      { tool, input, idempotencyKey: options.idempotencyKey },
+      { tool, input, idempotencyKey: options.idempotencyKey, requestedBy: options.requestedBy },
       signal,
     );
     if (res.status === 403 && res.body?.error?.code === "denied") {
@@ -86,12 +86,12 @@ export class Countersign {
   /** Asks for a person's approval of an action; answers the pending approval at once. */
   async createApproval(
     action: string,
-    options: Pick<RequireApprovalOptions, "context" | "timeoutMs" | "signal"> = {},
+    options: Pick<RequireApprovalOptions, "context" | "timeoutMs" | "requestedBy" | "signal"> = {},
   ): Promise<Approval> {
     const res = await this.send(
       "POST",
       "/v1/approvals",
-      { action, context: options.context, timeoutMs: options.timeoutMs },
+      { action, context: options.context, timeoutMs: options.timeoutMs, requestedBy: options.requestedBy },
       options.signal,
     );
     if (res.status >= 400) throw apiError(res);

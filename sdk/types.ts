@@ -19,6 +19,27 @@ export interface Decision {
   rationale: string;
   /** The Role an override was made under. */
   grantBy: string | null;
+  /** The approver changed the input before approving: the approval's `originalInput` is what was asked. */
+  edited: boolean;
+}
+
+/** One approver's approval of an approval that needs several (quorum); recorded once, never changed. */
+export interface SignOff {
+  decidedBy: string;
+  decidedAt: string;
+  /** Where it was given: slack, teams, email, api, cli, web. */
+  via: string;
+  rationale: string;
+}
+
+/** One escalation level of an approval, resolved when it was created. */
+export interface Escalation {
+  /** When it fires (or fired). */
+  at: string;
+  /** The people it tells (emails). */
+  to: string[];
+  channels: string[];
+  fired: boolean;
 }
 
 export interface Approval {
@@ -29,8 +50,13 @@ export interface Approval {
   tool: string | null;
   action: string;
   toolCallId: string | null;
+  /** What is to run: the agent's input, or the approver's edit of it once approved with edits. */
   input: unknown;
+  /** What the agent asked for, when an approver changed it; null otherwise. */
+  originalInput: unknown;
   context: unknown;
+  /** The person the agent acts for (requestedBy); they can never approve it. */
+  requestedBy: string | null;
   risk: string | null;
   policy: string | null;
   rule: number | null;
@@ -40,23 +66,33 @@ export interface Approval {
   approverRefs: string[];
   channels: string[];
   rationaleRequired: boolean;
+  /** An approver may approve with a changed input (the rule's edits: allowed). */
+  editsAllowed: boolean;
+  /** Distinct approvers who must approve (quorum); the first rejection rejects. */
+  requiredApprovals: number;
+  /** The approvals given so far, oldest first; `decision` stays null until they reach requiredApprovals. */
+  approvals: SignOff[];
   createdAt: string;
   expiresAt: string;
   slaAtRiskAt: string;
   slaBreachAt: string;
   sla: SlaState;
-  /** When the SLA breach was escalated; null while it was not. */
+  /** When the first escalation level fired; null while none has. */
   escalatedAt: string | null;
+  /** The escalation levels, in the order they fire. */
+  escalations: Escalation[];
+  /** When the approvers who have not acted are reminded next; null when no reminder is due. */
+  nextReminderAt: string | null;
   decision: Decision | null;
   /** Where the card went and how each copy fared: only for operator and admin keys, on GET of one approval. */
   deliveries?: Delivery[];
 }
 
-/** One message of an approval: a posted copy of its card, an escalation, or an override notice. */
+/** One message of an approval: a posted copy of its card, an escalation, a reminder, an override notice. */
 export interface Delivery {
   channel: string;
   platform: "slack" | "teams" | "email";
-  purpose: "card" | "escalation" | "notice";
+  purpose: "card" | "escalation" | "notice" | "reminder";
   status: "pending" | "posted" | "failed";
   /** The resolved destination (Slack channel id, Teams conversation, email address). */
   target: string | null;
@@ -77,8 +113,12 @@ export interface ApprovalPage {
 
 export type BulkOutcome =
   | "decided"
+  /** An approval counted toward a quorum that still needs more. */
+  | "counted"
   | "already_decided"
+  | "already_approved_by_you"
   | "not_an_approver"
+  | "self_approval"
   | "not_found"
   | "rationale_required";
 
@@ -100,7 +140,10 @@ export interface ToolCall<Result = unknown> {
   status: ToolCallStatus;
   agent: string;
   tool: string;
+  /** What the tool is (or was) called with: the approver's edit, when they changed it. */
   input: unknown;
+  /** What the agent asked for, when an approver changed the input before approving; null otherwise. */
+  originalInput: unknown;
   /** The tool's answer (parsed JSON or text); for a failed HTTP call {status, body}. */
   result: Result;
   error: string | null;
@@ -145,9 +188,33 @@ export interface AuditVerification {
 
 /** POST /v1/keys: the key is shown this once. */
 export interface CreatedKey {
+  /** The key's id (for GET /v1/keys and DELETE /v1/keys/{id}); not the key. */
+  id: string;
   key: string;
   kind: "agent" | "operator";
   subject: string;
+  expiresAt: string | null;
+}
+
+/** GET /v1/keys: what is known of a key. Never the key itself, nor its hash. */
+export interface ApiKey {
+  id: string;
+  kind: "agent" | "operator" | "admin";
+  /** The Agent an agent key is bound to; null for other kinds. */
+  agent: string | null;
+  /** The person (email) an operator key acts as; null for other kinds. */
+  operator: string | null;
+  status: "active" | "expired" | "revoked";
+  createdAt: string;
+  /** Roughly when it was last used (kept to the minute); null if never. */
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ApiKeyPage {
+  items: ApiKey[];
+  nextCursor: string | null;
 }
 
 /** Every code an API error may carry. */
@@ -158,12 +225,15 @@ export type ErrorCode =
   | "forbidden"
   | "denied"
   | "not_an_approver"
+  | "self_approval"
   | "not_permitted"
   | "not_found"
   | "unknown_tool"
   | "already_decided"
+  | "already_approved_by_you"
   | "payload_too_large"
   | "invalid_input"
+  | "edits_not_allowed"
   | "rationale_required"
   | "reason_required"
   | "no_route"
@@ -226,6 +296,8 @@ export interface WaitOptions {
 export interface RequireApprovalOptions extends ClientOptions, WaitOptions {
   /** Shown to the approver; policies see it as input.<path>. */
   context?: Record<string, unknown> | undefined;
+  /** The email of the person the agent acts for: they can never approve it themselves. */
+  requestedBy?: string | undefined;
   /** Expire sooner than the policy's timeoutMinutes (never later). */
   timeoutMs?: number | undefined;
 }
@@ -233,4 +305,6 @@ export interface RequireApprovalOptions extends ClientOptions, WaitOptions {
 export interface CallToolOptions extends WaitOptions {
   /** The same key with the same tool and input returns the first call instead of making another. */
   idempotencyKey?: string | undefined;
+  /** The email of the person the agent acts for: they can never approve the call themselves. */
+  requestedBy?: string | undefined;
 }

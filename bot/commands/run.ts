@@ -2,7 +2,8 @@
 // as the person who typed them, and answered with a neutral result that each platform renders its own way.
 // Handler errors are thrown, not returned, so each platform keeps one error path for them and for the
 // identity lookup that comes before.
-import { outcomeLine } from "../../blocks/decision.ts";
+import { outcomeLine, quorumProgress } from "../../blocks/decision.ts";
+import type { EditForm } from "../../blocks/edit-form.ts";
 import { type ApprovalFacts, approvalFacts, type QueueFilter, type UsageLine } from "../../blocks/view.ts";
 import {
   type Actor,
@@ -13,6 +14,8 @@ import {
   type Via,
 } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import type { Approval } from "../../sdk/types.ts";
+import { editFormFor } from "../edits.ts";
 import { parseCommand } from "./parser.ts";
 import { COMMAND_USAGE } from "./usage.ts";
 
@@ -28,7 +31,8 @@ export interface CommandContext {
 export type CommandResult =
   | { kind: "queue"; items: ApprovalFacts[]; filter: QueueFilter; nextCursor: string | null }
   | { kind: "history"; items: ApprovalFacts[] }
-  | { kind: "approval"; approval: ApprovalFacts }
+  /** `form`: the input to edit, where the rule allows approving with edits (a surface may offer it). */
+  | { kind: "approval"; approval: ApprovalFacts; form?: EditForm | undefined }
   | { kind: "decided"; text: string }
   | { kind: "help"; usage: readonly UsageLine[] }
   | { kind: "usage"; text: string; usage: readonly UsageLine[] };
@@ -63,11 +67,14 @@ export async function runCommand(ctx: CommandContext, actor: Actor, words: strin
   switch (cmd.kind) {
     case "ls":
       return queuePage(ctx, actor, { agent: cmd.agent, tool: cmd.tool });
-    case "describe":
+    case "describe": {
+      const approval = await getApproval(ctx.deps, cmd.id);
       return {
         kind: "approval",
-        approval: approvalFacts(await getApproval(ctx.deps, cmd.id), ctx.publicUrl),
+        approval: approvalFacts(approval, ctx.publicUrl),
+        form: editFormFor(ctx.deps, approval),
       };
+    }
     case "decide": {
       const a = await decide(ctx.deps, {
         approvalId: cmd.id,
@@ -76,10 +83,7 @@ export async function runCommand(ctx: CommandContext, actor: Actor, words: strin
         actor,
         via: ctx.via,
       });
-      return {
-        kind: "decided",
-        text: `${outcomeLine(a.decision!)} (${a.id}). Every posted card will show it.`,
-      };
+      return { kind: "decided", text: decidedText(a) };
     }
     case "history": {
       const page = await listQueue(ctx.deps, {
@@ -109,4 +113,12 @@ export async function runCommand(ctx: CommandContext, actor: Actor, words: strin
     case "usage":
       return { kind: "usage", text: `${cmd.error}.`, usage: COMMAND_USAGE };
   }
+}
+
+/** What a decision by command did: the outcome, or (toward a quorum) where the count stands. */
+function decidedText(a: Approval): string {
+  if (!a.decision) {
+    return `Your approval of ${a.id} is recorded (${quorumProgress(a.approvals, a.requiredApprovals)}); it waits for the other approvers. Every posted card will show it.`;
+  }
+  return `${outcomeLine(a.decision)} (${a.id}). Every posted card will show it.`;
 }

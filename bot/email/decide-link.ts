@@ -3,18 +3,18 @@
 // domain (handlers decide: approver check, rationale rules, first decision wins) as the person the link
 // was minted for, and maps the domain's answer to the page the person sees. Opening asks the domain too
 // (openDecision), so the page offers the form only to someone the domain would let decide.
-import { pastTense, standingDecision } from "../../blocks/decision.ts";
+import { pastTense, quorumProgress, standingDecision } from "../../blocks/decision.ts";
 import { capitalise } from "../../blocks/words.ts";
 import { decide, getApproval, openDecision } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
-import { isCodedError } from "../../handlers/errors.ts";
+import { type CodedError, isCodedError } from "../../handlers/errors.ts";
 import { RATIONALE_MAX } from "../../model/routing.ts";
 import type { Approval } from "../../sdk/types.ts";
 import type { LinkClaim, LinkSigner } from "./links.ts";
 
 export type LinkPage =
   | { page: "error"; status: number; title: string; message: string }
-  | { page: "closed"; status: number; approval: Approval; message: string }
+  | { page: "closed"; status: number; approval: Approval; message: string; title?: string }
   | {
       page: "confirm";
       status: number;
@@ -40,17 +40,10 @@ export async function openLink(
   const { claim } = verified;
   let approval: Approval;
   try {
-    approval = await openDecision(deps, claim.approvalId, { email: claim.approver });
+    approval = await openDecision(deps, claim.approvalId, { email: claim.approver }, claim.decision);
   } catch (err) {
-    if (!isCodedError(err)) throw err;
-    switch (err.code) {
-      case "not_found":
-        return { page: "error", status: 404, title: "No such request", message: err.message };
-      case "already_decided":
-        return closed(await getApproval(deps, claim.approvalId));
-      case "not_an_approver":
-        return { page: "error", status: 403, title: "Not an approver", message: err.message };
-    }
+    const refused = isCodedError(err) ? await refusalPage(deps, claim, err) : undefined;
+    if (refused) return refused;
     throw err;
   }
   const now = deps.clock.now().getTime();
@@ -75,7 +68,7 @@ export async function submitLink(
 ): Promise<LinkPage> {
   const opened = await openLink(deps, signer, token);
   if (opened.page !== "confirm") return opened;
-  const { claim, approval } = opened;
+  const { claim } = opened;
   const rationale = typeof rationaleInput === "string" ? rationaleInput : "";
   try {
     const decided = await decide(deps, {
@@ -86,6 +79,17 @@ export async function submitLink(
       via: "email",
     });
     const at = decided.decision?.decidedAt ?? deps.clock.now().toISOString();
+    if (!decided.decision) {
+      // One approval toward a quorum: recorded, and the request waits for the others.
+      const progress = quorumProgress(decided.approvals, decided.requiredApprovals);
+      return {
+        page: "done",
+        status: 200,
+        title: "Approval recorded",
+        approval: decided,
+        message: `Your approval is recorded at ${at} as ${claim.approver} (${progress}); the request waits for the other approvers.`,
+      };
+    }
     const title = capitalise(pastTense(claim.decision));
     return {
       page: "done",
@@ -107,12 +111,37 @@ export async function submitLink(
         error: `The rationale is ${rationale.length} characters long; at most ${RATIONALE_MAX} are kept.`,
       };
     }
-    if (err.code === "already_decided") return closed(await getApproval(deps, approval.id));
-    if (err.code === "not_an_approver") {
-      return { page: "error", status: 403, title: "Not an approver", message: err.message };
-    }
+    const refused = await refusalPage(deps, claim, err);
+    if (refused) return refused;
     throw err;
   }
+}
+
+/** Why this link's person cannot decide now, as a page; undefined for an error that is not a refusal. */
+async function refusalPage(
+  deps: HandlerDeps,
+  claim: LinkClaim,
+  err: CodedError,
+): Promise<LinkPage | undefined> {
+  switch (err.code) {
+    case "not_found":
+      return { page: "error", status: 404, title: "No such request", message: err.message };
+    case "already_decided":
+      return closed(await getApproval(deps, claim.approvalId));
+    case "already_approved_by_you":
+      return {
+        page: "closed",
+        status: 409,
+        title: "Already approved by you",
+        approval: await getApproval(deps, claim.approvalId),
+        message: `${err.message}.`,
+      };
+    case "not_an_approver":
+      return { page: "error", status: 403, title: "Not an approver", message: err.message };
+    case "self_approval":
+      return { page: "error", status: 403, title: "You asked for this request", message: err.message };
+  }
+  return undefined;
 }
 
 /** Decided or expired: what stands, and since when. */

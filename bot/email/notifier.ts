@@ -2,7 +2,8 @@
 // person it was minted for), so a card routed to `email:ADDRESS` goes to each approver of the approval,
 // each message carrying links signed for that approver alone; the routed address itself only turns email
 // on, and is never handed links someone else could use. Escalations and override notices go to their
-// address, with links only when that address is itself an approver. Mail cannot be edited once sent, so
+// address, with links only when that address is itself an approver; reminders go to the approver they
+// remind, with their own links. Mail cannot be edited once sent, so
 // update() sends nothing: a link opened after the decision shows the standing decision instead.
 import {
   approvalEmail,
@@ -10,12 +11,13 @@ import {
   type EmailMessage,
   escalationEmail,
   overrideNoticeEmail,
+  reminderEmail,
 } from "../../blocks/email.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import { isApprover } from "../../handlers/approvals/index.ts";
 import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
 import type { Approval } from "../../sdk/types.ts";
-import { DeliveryError, type Notifier } from "../deliveries/notifier.ts";
+import { DeliveryError, escalationOf, type Notifier, reminderOf } from "../deliveries/notifier.ts";
 import { decideUrl, type LinkSigner } from "./links.ts";
 import type { Mailer } from "./smtp.ts";
 
@@ -40,10 +42,11 @@ export class EmailNotifier implements Notifier {
     let message: EmailMessage;
     if (job.purpose === "notice") {
       message = overrideNoticeEmail(facts);
+    } else if (job.purpose === "reminder") {
+      message = reminderEmail(facts, reminderOf(job).awaited, await this.linksFor(approval, address));
     } else {
-      const extra = job.extra as { escalateTo?: unknown };
-      const escalateTo = Array.isArray(extra.escalateTo) ? extra.escalateTo.map(String) : [];
-      message = escalationEmail(facts, { escalateTo, links: await this.linksFor(approval, address) });
+      const links = await this.linksFor(approval, address);
+      message = escalationEmail(facts, { ...escalationOf(job), links });
     }
     return { target: address, messageRef: await this.o.mailer.send(address, message) };
   }

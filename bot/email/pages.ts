@@ -25,7 +25,7 @@ export function renderLinkPage(p: LinkPage, publicUrl: string, token: string): s
       return page(p.title, notice(p.message, "#c62828"));
     case "closed":
       return page(
-        p.approval.decision ? "Already decided" : "Link expired",
+        p.title ?? (p.approval.decision ? "Already decided" : "Link expired"),
         notice(p.message, "#616161") + factsHtml(approvalFacts(p.approval, publicUrl)),
       );
     case "done":

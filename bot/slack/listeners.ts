@@ -7,8 +7,6 @@ import {
   type BulkMetadata,
   bulkDecideModal,
   bulkResultModal,
-  type DecideMetadata,
-  decideModal,
   RATIONALE_BLOCK,
   RATIONALE_INPUT,
   replyMessage,
@@ -16,31 +14,16 @@ import {
   VIEW,
 } from "../../blocks/slack.ts";
 import { approvalFacts } from "../../blocks/view.ts";
-import { bulkDecide, decide, getApproval, openDecision } from "../../handlers/approvals/index.ts";
+import { bulkDecide, getApproval, openDecision } from "../../handlers/approvals/index.ts";
 import { isCodedError } from "../../handlers/errors.ts";
 import type { Approval } from "../../sdk/types.ts";
 import { slackCommands } from "./commands.ts";
 import type { SlackContext } from "./context.ts";
+import { openDecideModal, submitDecideModal } from "./decide-modal.ts";
+import type { ActionBody, ViewBody } from "./payloads.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { errorText } from "./replies.ts";
 import { slackBlocks, slackView } from "./web.ts";
-
-/** The parts of Slack's interaction payloads the listeners read. */
-interface ActionBody {
-  user: { id: string };
-  trigger_id: string;
-  channel?: { id: string };
-  container?: { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
-  state?: { values: Record<string, Record<string, { selected_options?: { value: string }[] }>> };
-  actions: { action_id: string; value?: string }[];
-}
-interface ViewBody {
-  user: { id: string };
-  view: {
-    private_metadata: string;
-    state: { values: Record<string, Record<string, { value?: string | null }>> };
-  };
-}
 
 /** Slack waits 3 s for an answer; slower work answers "working on it" and follows up through response_url. */
 const COMMAND_INLINE_MS = 2_000;
@@ -77,21 +60,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   }
 
   app.view(VIEW.decide, async ({ ack, body }) => {
-    const b = body as unknown as ViewBody;
-    const meta = JSON.parse(b.view.private_metadata) as DecideMetadata;
-    try {
-      const actor = await ctx.identity.actor(b.user.id);
-      await decide(ctx.deps, {
-        approvalId: meta.id,
-        decision: meta.decision,
-        rationale: rationaleOf(b),
-        actor,
-        via: "slack",
-      });
-      await ack();
-    } catch (err) {
-      await ack({ response_action: "errors", errors: { [RATIONALE_BLOCK]: errorText(err, ctx.logger) } });
-    }
+    await ack(await submitDecideModal(ctx, body as unknown as ViewBody));
   });
 
   for (const [actionId, decision] of [
@@ -169,7 +138,7 @@ async function onDecideClick(
   const actor = await ctx.identity.actor(b.user.id);
   let open: Approval;
   try {
-    open = await openDecision(ctx.deps, id, actor);
+    open = await openDecision(ctx.deps, id, actor, decision);
   } catch (err) {
     if (!isCodedError(err) || err.code !== "already_decided") throw err;
     await tell(ctx, b, respond, errorText(err, ctx.logger));
@@ -181,8 +150,7 @@ async function onDecideClick(
     }
     return;
   }
-  const facts = approvalFacts(open, ctx.publicUrl);
-  await ctx.web.views.open({ trigger_id: b.trigger_id, view: slackView(decideModal(facts, decision)) });
+  await openDecideModal(ctx, b.trigger_id, open, decision);
 }
 
 /** An ephemeral line to the person who clicked, where they clicked. */

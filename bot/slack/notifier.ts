@@ -1,17 +1,18 @@
 // Posts and refreshes Slack messages for the delivery dispatcher: the approval card (updated in place
-// with chat.update once decided), the SLA escalation and the override notice (new messages linking the
-// card). It only talks to Slack; retries, leases and bookkeeping are the outbox's and the dispatcher's.
+// with chat.update once decided), escalations and override notices (new messages linking the card) and
+// reminders (a DM carrying the card again). It only talks to Slack; retries, leases and bookkeeping are the outbox's and the dispatcher's.
 import {
   approvalCard,
   type CardLink,
   escalationMessage,
   overrideNoticeMessage,
+  reminderMessage,
   type SlackMessage,
 } from "../../blocks/slack.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
 import type { Approval } from "../../sdk/types.ts";
-import type { Notifier } from "../deliveries/notifier.ts";
+import { escalationOf, type Notifier, reminderOf } from "../deliveries/notifier.ts";
 import type { ChannelDirectory } from "./channels.ts";
 import { slackBlocks, toDeliveryError, type WebClient } from "./web.ts";
 
@@ -63,11 +64,10 @@ export class SlackNotifier implements Notifier {
   private async render(job: DeliveryJob, approval: Approval): Promise<SlackMessage> {
     const facts = approvalFacts(approval, this.o.publicUrl);
     if (job.purpose === "card") return approvalCard(facts);
+    if (job.purpose === "reminder") return reminderMessage(facts, reminderOf(job).awaited);
     const links = await this.cardLinks(job);
     if (job.purpose === "notice") return overrideNoticeMessage(facts, links);
-    const extra = job.extra as { escalateTo?: unknown };
-    const escalateTo = Array.isArray(extra.escalateTo) ? extra.escalateTo.map(String) : [];
-    return escalationMessage(facts, { links, escalateTo });
+    return escalationMessage(facts, { links, ...escalationOf(job) });
   }
 
   /** Links to every posted Slack copy of the approval's card (the outbox hands them in the job). */

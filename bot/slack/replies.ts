@@ -5,9 +5,11 @@ import { isCodedError } from "../../handlers/errors.ts";
 
 const ICONS: Record<string, string> = {
   not_an_approver: ":no_entry:",
+  self_approval: ":no_entry:",
   not_permitted: ":no_entry:",
   forbidden: ":no_entry:",
   already_decided: ":information_source:",
+  already_approved_by_you: ":information_source:",
   override_limit: ":octagonal_sign:",
   not_found: ":grey_question:",
 };

@@ -1,5 +1,6 @@
 // `approvals …` in Teams: the command runs in bot/commands/; its results become the Adaptive Card the bot
 // replies with (or, for Next page, the card shown in place of the pressed one).
+
 import {
   type AdaptiveCard,
   approvalCard,
@@ -8,6 +9,7 @@ import {
   queueCard,
   replyCard,
 } from "../../blocks/adaptive.ts";
+import { editInputs } from "../../blocks/adaptive-edit.ts";
 import { TEAMS_LIMITS } from "../../blocks/limits.ts";
 import { type CommandRenderer, type CommandRunner, commandRunner } from "../commands/runner.ts";
 import type { TeamsContext } from "./context.ts";
@@ -15,7 +17,7 @@ import type { TeamsContext } from "./context.ts";
 const TEAMS_REPLIES: CommandRenderer<AdaptiveCard> = {
   queue: (r) => queueCard(r.items, { filter: r.filter, nextCursor: r.nextCursor }),
   history: (r) => historyCard(r.items),
-  approval: (r) => approvalCard(r.approval),
+  approval: (r) => approvalCard(r.approval, { editInputs: r.form && editInputs(r.form) }),
   decided: (r) => replyCard({ tone: "info", text: r.text }),
   help: (r) => helpCard(r.usage),
   usage: (r) => replyCard({ tone: "error", text: r.text }, r.usage),

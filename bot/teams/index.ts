@@ -37,6 +37,7 @@ export function createTeams(
     conversations: new ConversationDirectory(adapter, config.apiUrl),
     serviceUrl: config.apiUrl,
     publicUrl,
+    deps,
   });
   return {
     notifier,

@@ -1,19 +1,16 @@
 // Posts and refreshes Teams messages for the delivery dispatcher: the approval card (replaced in place
-// with updateActivity once decided), the SLA escalation and the override notice (new messages). Posts
+// with updateActivity once decided), escalations, reminders and override notices (new messages). Posts
 // are proactive, to the Bot Connector service URL of TEAMS_API_URL; the activity id is the messageRef.
 import type { Activity } from "botbuilder";
-import {
-  type AdaptiveCard,
-  approvalCard,
-  escalationCard,
-  overrideNoticeCard,
-} from "../../blocks/adaptive.ts";
+import { type AdaptiveCard, escalationCard, overrideNoticeCard } from "../../blocks/adaptive.ts";
+import { reminderLead } from "../../blocks/nudges.ts";
 import { approvalFacts } from "../../blocks/view.ts";
+import type { HandlerDeps } from "../../handlers/deps.ts";
 import type { DeliveryJob, Posted } from "../../outbox/dispatch.ts";
 import type { Approval } from "../../sdk/types.ts";
-import { DeliveryError, type Notifier } from "../deliveries/notifier.ts";
+import { DeliveryError, escalationOf, type Notifier, reminderOf } from "../deliveries/notifier.ts";
 import type { TeamsAdapter } from "./adapter.ts";
-import { cardMessage } from "./cards.ts";
+import { cardMessage, teamsApprovalCard } from "./cards.ts";
 import type { ConversationDirectory } from "./channels.ts";
 import { toDeliveryError } from "./errors.ts";
 
@@ -22,6 +19,8 @@ export interface TeamsNotifierOptions {
   conversations: ConversationDirectory;
   serviceUrl: string;
   publicUrl: string;
+  /** For the Tool's inputSchema behind the card's inputs for approving with edits. */
+  deps: HandlerDeps;
 }
 
 export class TeamsNotifier implements Notifier {
@@ -46,10 +45,7 @@ export class TeamsNotifier implements Notifier {
   async update(job: DeliveryJob, approval: Approval): Promise<void> {
     // Only cards are refreshed; escalations and notices are point-in-time messages.
     if (job.purpose !== "card" || !job.target || !job.messageRef) return;
-    const activity = {
-      ...cardMessage(approvalCard(approvalFacts(approval, this.o.publicUrl))),
-      id: job.messageRef,
-    };
+    const activity = { ...cardMessage(teamsApprovalCard(this.o, approval)), id: job.messageRef };
     try {
       const connector = await this.o.adapter.connector(this.o.serviceUrl);
       await connector.conversations.updateActivity(job.target, job.messageRef, activity as Activity);
@@ -59,11 +55,14 @@ export class TeamsNotifier implements Notifier {
   }
 
   private render(job: DeliveryJob, approval: Approval): AdaptiveCard {
+    if (job.purpose === "card") return teamsApprovalCard(this.o, approval);
     const facts = approvalFacts(approval, this.o.publicUrl);
-    if (job.purpose === "card") return approvalCard(facts);
+    if (job.purpose === "reminder") {
+      // The card again, to decide on, led by who is still awaited.
+      const notice = { tone: "info" as const, text: reminderLead(facts, reminderOf(job).awaited) };
+      return teamsApprovalCard(this.o, approval, { notice });
+    }
     if (job.purpose === "notice") return overrideNoticeCard(facts);
-    const extra = job.extra as { escalateTo?: unknown };
-    const escalateTo = Array.isArray(extra.escalateTo) ? extra.escalateTo.map(String) : [];
-    return escalationCard(facts, { escalateTo });
+    return escalationCard(facts, escalationOf(job));
   }
 }

@@ -5,8 +5,10 @@ import type { CardNotice } from "../../blocks/adaptive.ts";
 import { isCodedError } from "../../handlers/errors.ts";
 
 export function errorNotice(err: unknown, logger: Logger): CardNotice {
-  if (isCodedError(err))
-    return { tone: err.code === "already_decided" ? "info" : "error", text: err.message };
+  if (isCodedError(err)) {
+    const standing = err.code === "already_decided" || err.code === "already_approved_by_you";
+    return { tone: standing ? "info" : "error", text: err.message };
+  }
   logger.error({ err }, "teams request failed");
   return {
     tone: "error",

@@ -1,8 +1,12 @@
 // countersign approvals ls | decide | override: the approver's queue and actions over the HTTP API.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { quorumProgress } from "../../blocks/decision.ts";
 import { filterWords } from "../../blocks/view.ts";
 import type { Approval, ApprovalPage } from "../../sdk/types.ts";
 import { ApiClient, connect } from "../client.ts";
+import { CliError, EXIT_USAGE } from "../errors.ts";
 import { explainRefusal } from "../explain.ts";
 import { type Io, printLines } from "../io.ts";
 import { queueTable } from "../render/approval.ts";
@@ -47,21 +51,36 @@ export function approvalsCommand(program: Command, io: Io): void {
           .makeOptionMandatory(),
       )
       .option("--rationale <text>", "why (the policy may require one)")
+      .option(
+        "--input <json>",
+        "approve with this input instead of the agent's: JSON, or @FILE to read it (the rule must allow edits)",
+        (raw: string) => editedInput(io, raw),
+      )
       .addOption(outputOption())
-      .action(async (id: string, opts: { decision: string; rationale?: string; output: OutputFormat }) => {
-        const client = new ApiClient(connect(io, { adminFallback: false }));
-        const decided = await client
-          .post<Approval>(`/v1/approvals/${encodeURIComponent(id)}`, {
-            decision: opts.decision,
-            rationale: opts.rationale,
-            via: "cli",
-          })
-
-          .catch((err) => explainRefusal(err, io, client.conn, id));
-        if (opts.output === "json") return printJson(io, decided);
-        printLines(io.out, decidedLines(decided, io));
-      }),
+      .action(
+        async (
+          id: string,
+          opts: { decision: string; rationale?: string; input?: unknown; output: OutputFormat },
+        ) => {
+          if (opts.input !== undefined && opts.decision !== "approve") {
+            throw new CliError("--input goes with --decision approve: a rejection runs nothing", EXIT_USAGE);
+          }
+          const client = new ApiClient(connect(io, { adminFallback: false }));
+          const decided = await client
+            .post<Approval>(`/v1/approvals/${encodeURIComponent(id)}`, {
+              decision: opts.decision,
+              rationale: opts.rationale,
+              via: "cli",
+              ...(opts.input !== undefined && { input: opts.input }),
+            })
+            .catch((err) => explainRefusal(err, io, client.conn, id));
+          if (opts.output === "json") return printJson(io, decided);
+          printLines(io.out, decidedLines(decided, io));
+        },
+      ),
     'countersign approvals decide approval-call-abc123 --decision approve --rationale "Refund eligibility confirmed."',
+    'countersign approvals decide approval-call-abc123 --decision approve --rationale "Half now." --input \'{"ticket":"T-1042","amount":60}\'',
+    'countersign approvals decide approval-call-abc123 --decision approve --rationale "Corrected." --input @refund.json',
   );
 
   examples(
@@ -139,8 +158,16 @@ async function listApprovals(
 
 function decidedLines(a: Approval, io: Io): string[] {
   const s = io.style;
-  const d = a.decision!;
-  const verb = d.decision === "approve" ? s.green("Approved") : s.red("Rejected");
+  const d = a.decision;
+  if (!d) {
+    // One approval toward a quorum: recorded, and the approval waits for the others.
+    return [
+      `${s.green("Approval recorded")} for ${s.bold(a.id)}: ${quorumProgress(a.approvals, a.requiredApprovals)}.`,
+      "It is decided once enough approvers have approved (or one rejects).",
+    ];
+  }
+  const verb =
+    d.decision === "approve" ? s.green(d.edited ? "Approved with edits" : "Approved") : s.red("Rejected");
   const how = d.kind === "override" ? ` (override under ${d.grantBy})` : "";
   const lines = [`${verb} ${s.bold(a.id)} as ${d.decidedBy}${how}: “${d.rationale}”`];
   if (a.toolCallId) {
@@ -151,6 +178,29 @@ function decidedLines(a: Approval, io: Io): string[] {
     );
   }
   return lines;
+}
+
+/** --input: a JSON object given inline, or @FILE (relative to the working directory) holding one. */
+function editedInput(io: Io, raw: string): unknown {
+  let text = raw;
+  if (raw.startsWith("@")) {
+    const file = path.resolve(io.cwd, raw.slice(1));
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new InvalidArgumentError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError("must be a JSON object ({…})");
+  }
+  return value;
 }
 
 function positiveInt(raw: string): number {

@@ -1,6 +1,8 @@
 // `countersign describe approval ID`: the whole record in sections, in the order a reviewer asks about it —
 // what was asked, under which rule, who it went to and where, what was decided, and the audit trail.
 
+import { quorumProgress } from "../../blocks/decision.ts";
+import { diffLines } from "../../blocks/diff.ts";
 import type { Approval, AuditEvent, Delivery, ToolCall } from "../../sdk/types.ts";
 import { decisionSummary, slaBadge, statusWord } from "./approval.ts";
 import type { Style } from "./style.ts";
@@ -45,10 +47,19 @@ export function describeApproval(
     ["Risk", a.risk ?? "-"],
   ];
   if (a.toolCallId) request.push(["Tool call", a.toolCallId]);
+  if (a.requestedBy) request.push(["Requested by", `${a.requestedBy} (may not approve it)`]);
   request.push(["Requested", stamp(a.createdAt, now)]);
   field(request);
-  section("Input");
-  block(JSON.stringify(a.input ?? {}, null, 2).split("\n"));
+  if (a.originalInput !== null) {
+    // Approved with edits: what runs, and what the approver changed in what the agent asked for.
+    section("Input (as approved)");
+    block(JSON.stringify(a.input ?? {}, null, 2).split("\n"));
+    section("Changed by the approver");
+    block(diffLines(a.originalInput, a.input));
+  } else {
+    section("Input");
+    block(JSON.stringify(a.input ?? {}, null, 2).split("\n"));
+  }
   if (a.context && typeof a.context === "object" && Object.keys(a.context).length > 0) {
     section("Context");
     block(JSON.stringify(a.context, null, 2).split("\n"));
@@ -65,12 +76,29 @@ export function describeApproval(
     ["Approvers", `${a.approverRefs.join(", ")} → ${a.approvers.join(", ") || "(nobody)"}`],
     ["Channels", a.channels.join(", ") || "(none)"],
     ["Rationale", a.rationaleRequired ? "required" : "optional"],
+    ["Approvals", a.requiredApprovals > 1 ? `${a.requiredApprovals} distinct approvers` : "one approver"],
+    ["Edits", a.editsAllowed ? "allowed (approve with a changed input)" : "not allowed"],
     ["SLA at risk", stamp(a.slaAtRiskAt, now)],
     ["SLA breach", stamp(a.slaBreachAt, now)],
     ["Expires", `${stamp(a.expiresAt, now)}, then denied`],
   ];
-  if (a.escalatedAt) routing.push(["Escalated", stamp(a.escalatedAt, now)]);
+  a.escalations.forEach((e, i) => {
+    const who = [...e.to, ...e.channels].join(", ");
+    routing.push([`Escalation ${i + 1}`, `${stamp(e.at, now)} → ${who}${e.fired ? " (fired)" : ""}`]);
+  });
+  if (a.nextReminderAt) routing.push(["Next reminder", stamp(a.nextReminderAt, now)]);
   field(routing);
+
+  if (a.requiredApprovals > 1 || a.approvals.length > 1) {
+    section("Approvals");
+    block([quorumProgress(a.approvals, a.requiredApprovals)]);
+    field(
+      a.approvals.map((g): [string, string] => [
+        g.decidedBy,
+        `${stamp(g.decidedAt, now)} via ${g.via}${g.rationale ? `: “${g.rationale}”` : ""}`,
+      ]),
+    );
+  }
 
   section("Deliveries");
   if (!a.deliveries) block([s.dim("not reported by this server")]);

@@ -15,6 +15,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { agentApprovalRoutes } from "./routes/agent-approvals.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { keyRoutes } from "./routes/keys.ts";
 import { mcpServerRoutes } from "./routes/mcp-servers.ts";
 import { toolCallRoutes } from "./routes/tool-calls.ts";
 
@@ -67,6 +68,7 @@ export function buildServer(
   agentApprovalRoutes(app, ctx);
   toolCallRoutes(app, ctx);
   adminRoutes(app, ctx);
+  keyRoutes(app, ctx);
   mcpServerRoutes(app, ctx);
   return app;
 }

@@ -11,6 +11,7 @@ import { isCodedError } from "../../handlers/errors.ts";
 import { mcpToolName } from "../../model/mcp.ts";
 import type { ToolCall } from "../../sdk/types.ts";
 import type { ProgressListener } from "../execute/mcp/upstreams.ts";
+import { requestedBy } from "../http/fields.ts";
 import { nulPath } from "../http/no-nul.ts";
 import type { Gateway } from "../submit/gateway.ts";
 import { submitToolCall } from "../submit/tool-call.ts";
@@ -29,6 +30,8 @@ export interface HoldOptions {
 
 /** `_meta` key an agent may give to decide a call's identity itself (an idempotency key). */
 export const IDEMPOTENCY_META = "countersign/idempotencyKey";
+/** `_meta` key naming the person the agent acts for, who may never approve the call (as REST's requestedBy). */
+export const REQUESTED_BY_META = "countersign/requestedBy";
 
 export async function callTool(
   g: Gateway,
@@ -52,6 +55,14 @@ export async function callTool(
       `_meta["${IDEMPOTENCY_META}"]: expected a string of 1 to 200 characters`,
     );
   }
+  const onBehalf = _meta?.[REQUESTED_BY_META];
+  const person = onBehalf === undefined ? undefined : requestedBy.safeParse(onBehalf);
+  if (person && !person.success) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `_meta["${REQUESTED_BY_META}"]: ${person.error.issues[0]!.message}`,
+    );
+  }
   const token = extra._meta?.progressToken;
   // An allowed call runs within this request: the server's progress reaches the agent as it comes.
   const relay: ProgressListener | undefined =
@@ -61,7 +72,13 @@ export async function callTool(
           void extra
             .sendNotification({ method: "notifications/progress", params: { ...p, progressToken: token } })
             .catch(() => {});
-  const submitted = await submit(g, caller, { name, input: args, key: key as string | undefined, relay });
+  const submitted = await submit(g, caller, {
+    name,
+    input: args,
+    key: key as string | undefined,
+    requestedBy: person?.data,
+    relay,
+  });
   if ("content" in submitted) return submitted;
   if (task) return { task: toTask(submitted.call) };
   const call = await hold(g, caller, submitted.call, extra, opts);
@@ -75,16 +92,18 @@ interface Asked {
   name: string;
   input: Record<string, unknown>;
   key: string | undefined;
+  requestedBy: string | undefined;
   relay: ProgressListener | undefined;
 }
 
-async function submit(g: Gateway, caller: Caller, { name, input, key, relay }: Asked) {
+async function submit(g: Gateway, caller: Caller, { name, input, key, requestedBy, relay }: Asked) {
   try {
     return await submitToolCall(g, {
       agent: caller.agent,
       tool: mcpToolName(caller.server, name),
       input,
       idempotencyKey: key,
+      requestedBy,
       onProgress: relay,
       attachRepeats: true,
     });

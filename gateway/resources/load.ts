@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
 import { mcpServerOf } from "../../model/mcp.ts";
 import type { PolicyResource, ResourceSet, RoutingSpec } from "../../model/resources.ts";
+import { resolvePeople } from "../../model/routing.ts";
 import type { ParsedDocument } from "./schema/documents.ts";
 import { validateDocument } from "./schema/validate.ts";
 
@@ -205,15 +206,33 @@ function assemble(located: Located[], problems: ResourceProblem[]): ResourceSet 
       const refs = [
         ...routing.approvers.map((ref, i) => ({ ref, path: [...routingPath, "approvers", i] })),
         ...routing.sla.escalateTo.map((ref, i) => ({ ref, path: [...routingPath, "sla", "escalateTo", i] })),
+        ...routing.sla.escalation.flatMap((level, l) =>
+          level.to.map((ref, i) => ({ ref, path: [...routingPath, "sla", "escalation", l, "to", i] })),
+        ),
       ];
+      let known = true;
       for (const { ref, path } of refs) {
         if (ref.startsWith("team:") && !set.teams.has(ref.slice("team:".length))) {
           problemAt(at, path, `no Team named ${ref.slice("team:".length)} is defined`);
+          known = false;
         }
       }
+      const short = known ? quorumShortfall(routing, set) : undefined;
+      if (short) problemAt(at, [...routingPath, "minApprovals"], short);
     }
   }
   return set;
+}
+
+/**
+ * Why the approvers cannot make up the quorum, if they cannot: fewer people than minApprovals. (A Team's
+ * Slack user group has members only Slack knows, so it may make up the number.)
+ */
+function quorumShortfall(routing: RoutingSpec, set: ResourceSet): string | undefined {
+  if (routing.minApprovals <= 1) return undefined;
+  const people = resolvePeople(routing.approvers, set);
+  if (people.slackGroups.length > 0 || people.emails.length >= routing.minApprovals) return undefined;
+  return `needs ${routing.minApprovals} distinct approvers, but ${routing.approvers.join(", ")} name only ${people.emails.length}`;
 }
 
 function routingsOf(policy: PolicyResource): { routingPath: (string | number)[]; routing: RoutingSpec }[] {

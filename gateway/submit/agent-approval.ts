@@ -12,6 +12,8 @@ export interface AgentApprovalRequest {
   action: string;
   context: Record<string, unknown>;
   timeoutMs?: number | undefined;
+  /** The email of the person the agent acts for: never the approver of this approval. */
+  requestedBy?: string | undefined;
 }
 
 export async function createAgentApproval(g: Gateway, req: AgentApprovalRequest): Promise<Approval> {
@@ -51,6 +53,7 @@ export async function createAgentApproval(g: Gateway, req: AgentApprovalRequest)
         rule: verdict.rule,
         routing: verdict.routing,
         timeoutMs: req.timeoutMs,
+        requestedBy: req.requestedBy,
       },
       now,
     ),

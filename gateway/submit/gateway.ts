@@ -4,12 +4,12 @@
 // each takes the same path to the same records.
 import type { Logger } from "pino";
 import type { HandlerDeps } from "../../handlers/deps.ts";
+import { type InputCheck, toolInputCheck } from "../../handlers/tool-input.ts";
 import { Executor, type ExecutorOptions } from "../execute/executor.ts";
 import { McpUpstreams, type McpUpstreamsOptions } from "../execute/mcp/upstreams.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { FinishedCallWriter } from "../tool-calls/finished-calls.ts";
 import { WaiterHub, type WaiterHubOptions } from "../wait/hub.ts";
-import { compileInputChecks, type InputCheck } from "./input-validators.ts";
 
 export interface Gateway {
   deps: HandlerDeps;
@@ -46,12 +46,7 @@ export function createGateway(
   return {
     deps,
     policy,
-    checkInput: compileInputChecks((tool, err) =>
-      logger.warn(
-        { err, tool },
-        "the inputSchema of an MCP tool does not compile; its server checks input alone",
-      ),
-    ),
+    checkInput: toolInputCheck(deps.resources()),
     hub,
     executor,
     upstreams,

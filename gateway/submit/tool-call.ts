@@ -27,6 +27,8 @@ export interface ToolCallRequest {
   tool: string;
   input: Record<string, unknown>;
   idempotencyKey?: string | undefined;
+  /** The email of the person the agent acts for: never the approver of this call. */
+  requestedBy?: string | undefined;
   /**
    * Without an idempotency key, an identical call (same agent, tool and input) attaches to one waiting
    * for approval, or gets the outcome of one decided in the last 15 minutes (CONTRACT.md section 8).
@@ -59,7 +61,7 @@ export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<
     if (first) return { call: await replay(g, req, first, requestHash) };
   }
   const tool = await findTool(g, req.tool);
-  g.checkInput(tool, req.input);
+  g.checkInput(tool.name, req.input);
   const agent = g.deps.resources().agents.get(req.agent) ?? { name: req.agent, labels: {} };
   const verdict = g.policy.evaluate({ agent, tool, input: req.input });
   const now = g.deps.clock.now();
@@ -179,6 +181,7 @@ async function waitForHuman(
         policy: verdict.policy,
         rule: verdict.rule,
         routing: verdict.routing,
+        requestedBy: req.requestedBy,
       },
       row.createdAt,
     );
@@ -241,9 +244,9 @@ async function replay(
 }
 
 function hashRequest(req: ToolCallRequest): string {
-  return createHash("sha256")
-    .update(canonicalJson({ tool: req.tool, input: req.input }))
-    .digest("hex");
+  // requestedBy counts only when given, so calls made without one keep the hashes they always had.
+  const body = { tool: req.tool, input: req.input, requestedBy: req.requestedBy?.toLowerCase() };
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
 }
 
 function fullRow(call: NewToolCall): ToolCallRow {
@@ -252,6 +255,7 @@ function fullRow(call: NewToolCall): ToolCallRow {
     policy: null,
     rule: null,
     approvalId: null,
+    originalInput: null,
     result: null,
     error: null,
     attempts: 0,

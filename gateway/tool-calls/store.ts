@@ -269,6 +269,7 @@ interface RawRow {
   policy: string | null;
   rule: number | null;
   approval_id: string | null;
+  original_input: unknown;
   result: unknown;
   error: string | null;
   attempts: number;
@@ -291,6 +292,7 @@ function fromRaw(r: RawRow): ToolCallRow {
     policy: r.policy,
     rule: r.rule,
     approvalId: r.approval_id,
+    originalInput: r.original_input,
     result: r.result,
     error: r.error,
     attempts: r.attempts,

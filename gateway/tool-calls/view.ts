@@ -16,6 +16,7 @@ export function presentToolCall(row: ToolCallRow): ToolCall {
     agent: row.agent,
     tool: row.tool,
     input: row.input,
+    originalInput: row.originalInput ?? null,
     result: row.result ?? null,
     error: row.error,
     reason: row.reason,

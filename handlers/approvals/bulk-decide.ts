@@ -1,7 +1,10 @@
 // Deciding a selection with one shared rationale. Each approval is decided on its own, so one that is
 // already decided or not the caller's does not stop the rest. Approvals are independent rows, so a few
-// are decided at once; results keep the order of the request.
+// are decided at once; results keep the order of the request. Every rule of a single decision holds per
+// row (decide() is the one path): a row the caller asked for is `self_approval`, a quorum that still
+// needs more approvers is `counted`.
 
+import { quorumProgress } from "../../blocks/decision.ts";
 import type { BulkDecideResult, BulkOutcome, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { isCodedError } from "../errors.ts";
@@ -21,6 +24,16 @@ type BulkResult = BulkDecideResult["results"][number];
 
 const CONCURRENCY = 8;
 
+/** Refusals that concern one row only; anything else (a bug, the database gone) fails the whole request. */
+const ROW_REFUSALS: readonly BulkOutcome[] = [
+  "already_decided",
+  "already_approved_by_you",
+  "not_an_approver",
+  "self_approval",
+  "not_found",
+  "rationale_required",
+];
+
 export async function bulkDecide(deps: HandlerDeps, req: BulkDecideRequest): Promise<BulkDecideResult> {
   // One shared rationale: refused once, before any approval is touched.
   recordedRationale(req.rationale, "rationale");
@@ -39,8 +52,9 @@ export async function bulkDecide(deps: HandlerDeps, req: BulkDecideRequest): Pro
 
 async function decideOne(deps: HandlerDeps, req: BulkDecideRequest, id: string): Promise<BulkResult> {
   try {
-    await decide(deps, { ...req, approvalId: id });
-    return { id, outcome: "decided" };
+    const after = await decide(deps, { ...req, approvalId: id });
+    if (after.status !== "pending") return { id, outcome: "decided" };
+    return { id, outcome: "counted", message: quorumProgress(after.approvals, after.requiredApprovals) };
   } catch (err) {
     if (!isCodedError(err) || !isBulkOutcome(err.code)) throw err;
     return { id, outcome: err.code, message: err.message };
@@ -48,5 +62,5 @@ async function decideOne(deps: HandlerDeps, req: BulkDecideRequest, id: string):
 }
 
 function isBulkOutcome(code: string): code is BulkOutcome {
-  return ["already_decided", "not_an_approver", "not_found", "rationale_required"].includes(code);
+  return (ROW_REFUSALS as readonly string[]).includes(code);
 }

@@ -22,6 +22,8 @@ export interface NewApproval {
   routing: ResolvedRouting;
   /** A shorter expiry asked for by the agent (the SDK's timeoutMs); never longer than the policy's. */
   timeoutMs?: number | undefined;
+  /** The email of the person the agent acts for, who may never approve it. */
+  requestedBy?: string | null | undefined;
 }
 
 const MINUTE = 60_000;
@@ -33,6 +35,12 @@ export async function insertApproval(tx: Tx, a: NewApproval, now: Date): Promise
   // SLA thresholds are set for the policy's timeout; a shorter expiry scales them with it.
   const scale = timeoutMs / policyMs;
   const at = (minutes: number) => new Date(now.getTime() + minutes * MINUTE * scale);
+  const escalations = routing.sla.levels.map((level) => ({
+    at: at(level.afterMinutes).toISOString(),
+    to: level.to,
+    channels: level.channels,
+  }));
+  const remind = routing.sla.remindEveryMinutes;
 
   const [row] = await tx
     .insert(approvals)
@@ -56,8 +64,14 @@ export async function insertApproval(tx: Tx, a: NewApproval, now: Date): Promise
       timeoutMinutes: timeoutMs / MINUTE,
       slaAtRiskAt: at(routing.sla.atRiskAfterMinutes),
       slaBreachAt: at(routing.sla.breachAfterMinutes),
-      escalateTo: routing.sla.escalateToEmails,
-      escalationChannels: routing.sla.escalationChannels,
+      escalations,
+      nextEscalationAt: escalations[0] ? new Date(escalations[0].at) : null,
+      remindEveryMinutes: remind,
+      // Reminders keep the policy's pace whatever the expiry: they are about people, not the deadline.
+      nextReminderAt: remind === null ? null : new Date(now.getTime() + remind * MINUTE),
+      requestedBy: a.requestedBy?.toLowerCase() ?? null,
+      requiredApprovals: routing.requiredApprovals,
+      editsAllowed: routing.editsAllowed,
       createdAt: now,
       expiresAt: new Date(now.getTime() + timeoutMs),
     })
@@ -82,6 +96,8 @@ export async function insertApproval(tx: Tx, a: NewApproval, now: Date): Promise
       approvers: routing.approvers,
       channels: routing.channels,
       expiresAt: row!.expiresAt.toISOString(),
+      ...(row!.requestedBy && { requestedBy: row!.requestedBy }),
+      ...(row!.requiredApprovals > 1 && { requiredApprovals: row!.requiredApprovals }),
     },
   });
   return row!;

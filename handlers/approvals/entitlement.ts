@@ -1,13 +1,15 @@
 // Who may decide an approval, and what a decision must carry: the one check every surface runs, whether
 // it is about to ask for a rationale (a Slack modal, an email confirm page) or recording the decision.
-// Future rules on who may decide (quorum, separation of duties) belong here, so no surface can miss them.
+// The rules on who may decide live here, so no surface can miss one: only a routed approver; never the
+// person who asked (separation of duties), for an approval; and each approver once toward a quorum.
+import { alreadyApprovedByYou } from "../../blocks/decision.ts";
 import { RATIONALE_MAX } from "../../model/routing.ts";
-import type { Approval } from "../../sdk/types.ts";
+import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { alreadyDecided } from "./already-decided.ts";
-import { type ApprovalRow, type DecisionRow, presentApproval } from "./present.ts";
-import { requireApproval } from "./read.ts";
+import { type ApprovalRow, presentApproval, presentSignOff, type SignOffRow } from "./present.ts";
+import { type FoundApproval, requireApproval } from "./read.ts";
 import type { Actor } from "./types.ts";
 
 /** The parts of an approval (its row, or as the API shows it) that say who may decide it. */
@@ -30,20 +32,66 @@ export function assertApprover(approval: Routed, actor: Actor): void {
   }
 }
 
-/** Throws unless the approval is still undecided and actor may decide it. */
-export function assertOpenTo(found: { approval: ApprovalRow; decision: DecisionRow | null }, actor: Actor) {
-  if (found.decision) throw alreadyDecided(found.approval.id, found.decision);
-  assertApprover(found.approval, actor);
+/**
+ * Separation of duties: the person the agent acts for never approves their own request (they may still
+ * reject it: withdrawing a request is no conflict of interest). An override skips this check only under a
+ * Role with allowSelfOverride.
+ */
+export function assertNotSelfApproval(
+  approval: Pick<ApprovalRow, "id" | "requestedBy">,
+  actor: Actor,
+  decision: DecisionValue,
+): void {
+  const requester = approval.requestedBy?.toLowerCase();
+  if (decision !== "approve" || !requester || requester !== actor.email.toLowerCase()) return;
+  throw new CodedError(
+    "self_approval",
+    `${requester} asked for ${approval.id}, so cannot approve it: another approver must (separation of duties)`,
+    { requestedBy: requester },
+  );
+}
+
+/** Throws already_approved_by_you when actor's approval already counts toward the quorum. */
+export function assertNotApprovedYet(
+  approval: Pick<ApprovalRow, "id" | "requiredApprovals">,
+  given: readonly SignOffRow[],
+  actor: Actor,
+): void {
+  const email = actor.email.toLowerCase();
+  const mine = given.find((s) => s.decidedBy === email);
+  if (!mine) return;
+  const all = given.map(presentSignOff);
+  throw new CodedError(
+    "already_approved_by_you",
+    alreadyApprovedByYou(approval.id, presentSignOff(mine), all, approval.requiredApprovals),
+    { approvals: all, requiredApprovals: approval.requiredApprovals },
+  );
 }
 
 /**
- * The approval as it stands, if actor may decide it now: what a surface checks before it asks for a
- * rationale. Throws not_found, already_decided (naming the standing decision) or not_an_approver.
+ * Throws unless the approval is still undecided and actor may make this decision on it: already_decided
+ * (naming the standing decision), self_approval, not_an_approver, already_approved_by_you.
  */
-export async function openDecision(deps: HandlerDeps, approvalId: string, actor: Actor): Promise<Approval> {
+export function assertMayDecide(found: FoundApproval, actor: Actor, decision: DecisionValue): void {
+  if (found.decision) throw alreadyDecided(found.approval.id, found.decision);
+  assertNotSelfApproval(found.approval, actor, decision);
+  assertApprover(found.approval, actor);
+  if (decision === "approve") assertNotApprovedYet(found.approval, found.signOffs, actor);
+}
+
+/**
+ * The approval as it stands, if actor may make this decision on it now: what a surface checks before it
+ * asks for a rationale. Throws not_found or any refusal of assertMayDecide.
+ */
+export async function openDecision(
+  deps: HandlerDeps,
+  approvalId: string,
+  actor: Actor,
+  decision: DecisionValue,
+): Promise<Approval> {
   const found = await requireApproval(deps.database.db, approvalId);
-  assertOpenTo(found, actor);
-  return presentApproval(found.approval, null, deps.clock.now());
+  assertMayDecide(found, actor, decision);
+  return presentApproval(found.approval, null, deps.clock.now(), found.signOffs);
 }
 
 /**

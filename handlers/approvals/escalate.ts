@@ -1,6 +1,6 @@
-// Who an SLA breach is escalated to, and the outbox rows that tell them: a message per escalateTo person
-// (a Slack DM when the resources know their Slack id, an email otherwise) and one per escalation
-// channel, each linking the original card.
+// Who an escalation level or a reminder goes to, and the outbox rows that tell them. A person gets a
+// Slack DM when the resources know their Slack id, an email otherwise; a channel gets one message. Each
+// escalation links the original card; each reminder carries the card again, so it can be decided there.
 import type { Tx } from "../../db/open.ts";
 import type { ResourceSet } from "../../model/resources.ts";
 import { cardCopies, enqueue, type NewDelivery } from "../../outbox/enqueue.ts";
@@ -8,7 +8,7 @@ import { cardCopies, enqueue, type NewDelivery } from "../../outbox/enqueue.ts";
 export interface EscalationTarget {
   /** slack:@U… (a DM), email:ADDRESS, or a routed channel (slack:#…, teams:…). */
   channel: string;
-  /** The escalated person's email; null for an escalation channel. */
+  /** The person's email; null for a channel. */
   person: string | null;
 }
 
@@ -26,19 +26,20 @@ function slackIdOf(resources: ResourceSet, email: string): string | undefined {
   return undefined;
 }
 
+/** Where to reach each person (a Slack DM, else email) and each channel, each once. */
 export function escalationTargets(
   resources: ResourceSet,
-  escalateTo: string[],
-  escalationChannels: string[],
+  people: readonly string[],
+  channels: readonly string[],
 ): EscalationTarget[] {
   const targets = new Map<string, EscalationTarget>();
-  for (const raw of escalateTo) {
+  for (const raw of people) {
     const email = raw.toLowerCase();
     const slack = slackIdOf(resources, email);
     const channel = slack ? slackDmChannel(slack) : `email:${email}`;
     if (!targets.has(channel)) targets.set(channel, { channel, person: email });
   }
-  for (const channel of escalationChannels) {
+  for (const channel of channels) {
     if (!targets.has(channel)) targets.set(channel, { channel, person: null });
   }
   return [...targets.values()];
@@ -46,6 +47,10 @@ export function escalationTargets(
 
 export interface Escalation {
   approvalId: string;
+  /** 1-based: the first level is 1. */
+  level: number;
+  /** How many levels the approval has. */
+  levels: number;
   escalateTo: string[];
   escalationChannels: string[];
   slaBreachAt: Date;
@@ -53,35 +58,31 @@ export interface Escalation {
 }
 
 /**
- * Queues the escalation messages of breached approvals. Each message's `extra` records what it tells:
- * the SLA facts, who is escalated to, and the copies of the card it links to as they were then (channel,
- * resolved target, message ref; null while not yet posted). Returns the channels queued per approval,
- * for the audit event.
+ * Queues the messages of escalation levels that fired. Each message's `extra` records what it tells: the
+ * level, who is escalated to, the SLA facts, and the copies of the card it links to as they were then
+ * (channel, resolved target, message ref; null while not yet posted). Returns the channels queued per
+ * escalation (in the order given), for the audit events.
  */
 export async function queueEscalations(
   tx: Tx,
   resources: ResourceSet,
   escalations: Escalation[],
   now: Date,
-): Promise<Map<string, EscalationTarget[]>> {
-  const queued = new Map<string, EscalationTarget[]>();
-  if (escalations.length === 0) return queued;
-  const cards = await cardCopies(
-    tx,
-    escalations.map((e) => e.approvalId),
-  );
-  const messages = escalations.flatMap((e): NewDelivery[] => {
-    const targets = escalationTargets(resources, e.escalateTo, e.escalationChannels);
-    queued.set(e.approvalId, targets);
+): Promise<EscalationTarget[][]> {
+  if (escalations.length === 0) return [];
+  const cards = await cardCopies(tx, [...new Set(escalations.map((e) => e.approvalId))]);
+  const queued = escalations.map((e) => escalationTargets(resources, e.escalateTo, e.escalationChannels));
+  const messages = escalations.flatMap((e, i): NewDelivery[] => {
     const originals = cards
       .filter((c) => c.approvalId === e.approvalId)
       .map(({ approvalId: _, ...card }) => card);
-    return targets.map((t) => ({
+    return queued[i]!.map((t) => ({
       approvalId: e.approvalId,
       purpose: "escalation",
       channel: t.channel,
       extra: {
-        sla: "breached",
+        level: e.level,
+        levels: e.levels,
         slaBreachAt: e.slaBreachAt.toISOString(),
         expiresAt: e.expiresAt.toISOString(),
         escalateTo: e.escalateTo,

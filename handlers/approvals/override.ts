@@ -1,7 +1,8 @@
 // Break-glass override: a member of a Role granting approvals.override decides a pending approval without
-// being routed to it, with a reason, at most maxOverridesPerDay times per Role in any 24 hours. The count
-// and the decision share a transaction holding a per-Role advisory lock, so racing overrides cannot
-// slip past the limit together. Agent keys never reach this (the HTTP layer refuses them first).
+// being routed to it (and without waiting for a quorum), with a reason, at most maxOverridesPerDay times
+// per Role in any 24 hours. The count and the decision share a transaction holding a per-Role advisory
+// lock, so racing overrides cannot slip past the limit together. Separation of duties holds unless the
+// Role allows self-override. Agent keys never reach this (the HTTP layer refuses them first).
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import { decisions } from "../../db/schema.ts";
 import type { RoleResource } from "../../model/resources.ts";
@@ -10,7 +11,7 @@ import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { alreadyDecided, lostDecision } from "./already-decided.ts";
-import { recordedRationale } from "./entitlement.ts";
+import { assertNotSelfApproval, recordedRationale } from "./entitlement.ts";
 import { presentApproval } from "./present.ts";
 import { requireApproval } from "./read.ts";
 import { recordDecision } from "./record-decision.ts";
@@ -49,6 +50,8 @@ export async function override(deps: HandlerDeps, req: OverrideRequest): Promise
   if (reason === "") throw new CodedError("reason_required", "an override needs a reason (--reason)");
   const found = await requireApproval(db, req.approvalId);
   if (found.decision) throw alreadyDecided(req.approvalId, found.decision);
+  // Break-glass does not break separation of duties, unless the Role says its members may.
+  if (!role.allowSelfOverride) assertNotSelfApproval(found.approval, req.actor, req.decision);
 
   const now = deps.clock.now();
   const recorded = await db.transaction(async (tx) => {
@@ -89,5 +92,5 @@ export async function override(deps: HandlerDeps, req: OverrideRequest): Promise
     return result;
   });
   if (!recorded) throw await lostDecision(deps, req.approvalId);
-  return presentApproval(recorded.approval, recorded.decision, now);
+  return presentApproval(recorded.approval, recorded.decision, now, found.signOffs);
 }

@@ -2,12 +2,12 @@
 // filtered by status, agent, tool and approver, paged with an opaque cursor.
 import { and, asc, desc, eq, gt, inArray, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { queryRows } from "../../db/open.ts";
-import { approvals, decisions } from "../../db/schema.ts";
+import { approvals, decisions, signOffs } from "../../db/schema.ts";
 import type { Approval, ApprovalPage } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { presentApproval } from "./present.ts";
-import { requireApproval } from "./read.ts";
+import { mayHaveSignOffs, requireApproval, signOffsOf } from "./read.ts";
 import type { Actor } from "./types.ts";
 
 export const STATUS_FILTERS = ["pending", "decided", "approved", "rejected", "expired", "all"] as const;
@@ -52,6 +52,9 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
   if (q.agent) where.push(eq(approvals.agent, q.agent));
   if (q.tool) where.push(or(eq(approvals.tool, q.tool), eq(approvals.action, q.tool)));
   if (q.approver) where.push(mayDecide(q.approver));
+  // What waits for a person is what they can still approve: not what they asked for themselves, nor
+  // what they already approved toward a quorum.
+  if (q.approver && (q.status ?? "pending") === "pending") where.push(awaits(q.approver));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const k = new Date(c.k);
@@ -71,8 +74,12 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
   const now = deps.clock.now();
   const page = rows.slice(0, limit);
   const last = page.at(-1)?.approvals;
+  const given = await signOffsOf(
+    deps.database.db,
+    page.filter((r) => mayHaveSignOffs(r.approvals)).map((r) => r.approvals.id),
+  );
   return {
-    items: page.map((r) => presentApproval(r.approvals, r.decisions, now)),
+    items: page.map((r) => presentApproval(r.approvals, r.decisions, now, given.get(r.approvals.id))),
     nextCursor:
       rows.length > limit && last
         ? encodeCursor({ k: (urgent ? last.expiresAt : last.createdAt).toISOString(), id: last.id })
@@ -89,6 +96,13 @@ function mayDecide(actor: Actor): SQL {
   return sql`(${byEmail} OR ${byGroup})`;
 }
 
+/** Not asked for by actor (separation of duties), and not yet approved by them (quorum). */
+function awaits(actor: Actor): SQL {
+  const email = actor.email.toLowerCase();
+  return sql`(${approvals.requestedBy} IS DISTINCT FROM ${email} AND NOT EXISTS (
+    SELECT 1 FROM ${signOffs} WHERE ${signOffs.approvalId} = ${approvals.id} AND ${signOffs.decidedBy} = ${email}))`;
+}
+
 function statusCondition(status: StatusFilter): SQL | undefined {
   switch (status) {
     case "all":
@@ -102,7 +116,7 @@ function statusCondition(status: StatusFilter): SQL | undefined {
 
 export async function getApproval(deps: HandlerDeps, id: string): Promise<Approval> {
   const found = await requireApproval(deps.database.db, id);
-  return presentApproval(found.approval, found.decision, deps.clock.now());
+  return presentApproval(found.approval, found.decision, deps.clock.now(), found.signOffs);
 }
 
 /** How many approvals wait for a decision (the pending-count badge, /metrics). */

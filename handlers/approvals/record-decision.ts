@@ -1,11 +1,11 @@
 // The one place an approval leaves "pending". First decision wins in SQL: the UPDATE only matches a
 // pending row, so of any number of racing deciders (approvers, Slack retries, the sweeper, replicas)
 // exactly one gets a row back; the rest see the standing decision.
-import { and, eq, gt, inArray, lte } from "drizzle-orm";
+import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { notifyChanged } from "../../db/notify.ts";
 import type { Tx } from "../../db/open.ts";
 import { approvals, decisions, toolCalls } from "../../db/schema.ts";
-import { refreshCards } from "../../outbox/enqueue.ts";
+import { dropUnsent, refreshCards } from "../../outbox/enqueue.ts";
 import { appendAuditEvents } from "../audit.ts";
 import { APPROVAL_CHANGED } from "../channels.ts";
 import type { ApprovalRow, DecisionRow } from "./present.ts";
@@ -18,7 +18,15 @@ export interface NewDecision {
   rationale: string;
   grantBy: string | null;
   at: Date;
+  /**
+   * Approve only: the input as the approver changed it. It replaces the approval's and the waiting call's
+   * input (what the agent asked for is kept beside it as originalInput), so the tool runs with it.
+   */
+  editedInput?: unknown;
 }
+
+/** What settling needs of an approval: always its id and call; its inputs when an edit is recorded. */
+type Settled = Pick<ApprovalRow, "id" | "toolCallId"> & Partial<Pick<ApprovalRow, "input" | "originalInput">>;
 
 export function statusOf(d: Pick<NewDecision, "decision" | "kind">): ApprovalRow["status"] {
   return d.kind === "timeout" ? "expired" : d.decision === "approve" ? "approved" : "rejected";
@@ -35,9 +43,11 @@ export async function recordDecision(
   d: NewDecision,
 ): Promise<{ approval: ApprovalRow; decision: DecisionRow } | null> {
   const inTime = d.kind === "timeout" ? lte(approvals.expiresAt, d.at) : gt(approvals.expiresAt, d.at);
+  const edit =
+    d.editedInput === undefined ? {} : { input: d.editedInput, originalInput: sql`${approvals.input}` };
   const [approval] = await tx
     .update(approvals)
-    .set({ status: statusOf(d), decidedAt: d.at })
+    .set({ status: statusOf(d), decidedAt: d.at, ...edit })
     .where(and(eq(approvals.id, approvalId), eq(approvals.status, "pending"), inTime))
     .returning();
   if (!approval) return null;
@@ -52,7 +62,7 @@ export async function recordDecision(
  */
 export async function settleDecisions(
   tx: Tx,
-  settled: { approval: Pick<ApprovalRow, "id" | "toolCallId">; decision: NewDecision }[],
+  settled: { approval: Settled; decision: NewDecision }[],
 ): Promise<DecisionRow[]> {
   if (settled.length === 0) return [];
   const ids = settled.map((s) => s.approval.id);
@@ -66,8 +76,18 @@ export async function settleDecisions(
     decidedAt: d.at,
     rationale: d.rationale,
     grantBy: d.grantBy,
+    edited: d.editedInput !== undefined,
   }));
   await tx.insert(decisions).values(rows);
+
+  // An approval with edits runs the edited input: the waiting call takes it, keeping what was asked.
+  for (const { approval, decision: d } of settled) {
+    if (!approval.toolCallId || d.editedInput === undefined) continue;
+    await tx
+      .update(toolCalls)
+      .set({ input: d.editedInput, originalInput: sql`${toolCalls.input}`, updatedAt: d.at })
+      .where(and(eq(toolCalls.id, approval.toolCallId), eq(toolCalls.status, "waiting_for_approval")));
+  }
 
   // A rejected or timed-out approval denies the call waiting on it (one UPDATE per reason).
   const denials = new Map<string, { ids: string[]; at: Date }>();
@@ -86,6 +106,8 @@ export async function settleDecisions(
   }
 
   await refreshCards(tx, ids, settled[0]!.decision.at);
+  // Reminders queued but not sent would nag about a decided approval.
+  await dropUnsent(tx, ids, "reminder");
   await appendAuditEvents(
     tx,
     settled.map(({ approval, decision: d }) => ({
@@ -98,7 +120,19 @@ export async function settleDecisions(
       approvalId: approval.id,
       actor: d.decidedBy,
       at: d.at,
-      data: { decision: d.decision, kind: d.kind, via: d.via, rationale: d.rationale, grantBy: d.grantBy },
+      data: {
+        decision: d.decision,
+        kind: d.kind,
+        via: d.via,
+        rationale: d.rationale,
+        grantBy: d.grantBy,
+        // The audit trail keeps both sides of an edit: what the agent asked for and what was approved.
+        ...(d.editedInput !== undefined && {
+          edited: true,
+          originalInput: approval.originalInput,
+          input: d.editedInput,
+        }),
+      },
     })),
   );
   await notifyChanged(tx, APPROVAL_CHANGED, ids);

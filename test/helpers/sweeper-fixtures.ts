@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { DeliveryDispatcher } from "../../bot/deliveries/dispatcher.ts";
 import { DeliveryError, type Notifier } from "../../bot/deliveries/notifier.ts";
 import { createLogger } from "../../bot/logger.ts";
+import { Sweeper, type SweepResult } from "../../bot/sweeper.ts";
 import { deliveries, toolCalls } from "../../db/schema.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
@@ -45,6 +46,16 @@ spec:
         channels: [slack:#billing-approvals, email:billing-leads@example.com]`,
 );
 
+/** `count` sweepers over the same deps, run at the same moment; their results. */
+export function sweepTogether(deps: HandlerDeps, count: number, batchSize: number): Promise<SweepResult[]> {
+  const logger = createLogger("error");
+  const sweepers = Array.from(
+    { length: count },
+    () => new Sweeper({ deps, logger, schedule: NEVER, batchSize }),
+  );
+  return Promise.all(sweepers.map((s) => s.runOnce()));
+}
+
 /** The app with the cron quiet and its own dispatcher stopped, so a test drives both. */
 export async function quietApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const t = await startTestApp({ ...opts, env: { COUNTERSIGN_SWEEP_CRON: NEVER, ...opts.env } });
@@ -62,7 +73,7 @@ export interface SeededCall {
 /** A tool call waiting for approval and its approval, in one transaction, routed by the real policies. */
 export async function seedCall(
   deps: HandlerDeps,
-  opts: { tool?: string; agent?: string; timeoutMs?: number } = {},
+  opts: { tool?: string; agent?: string; timeoutMs?: number; requestedBy?: string } = {},
 ): Promise<SeededCall> {
   const approval = routedApproval(deps, opts);
   const toolCallId = `call-${randomBytes(6).toString("hex")}`;
@@ -82,7 +93,11 @@ export async function seedCall(
       createdAt: now,
       updatedAt: now,
     });
-    return insertApproval(tx, { ...approval, id: approvalId, toolCallId }, now);
+    return insertApproval(
+      tx,
+      { ...approval, id: approvalId, toolCallId, requestedBy: opts.requestedBy },
+      now,
+    );
   });
   return { approvalId, toolCallId, expiresAt: row.expiresAt };
 }
@@ -137,13 +152,14 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
-/** A dispatcher over recording notifiers for Slack and email (no timers: tests call drain()). */
+/** A dispatcher over recording notifiers for Slack, email and Teams (no timers: tests call drain()). */
 export function recordingDispatcher(deps: HandlerDeps) {
   const slack = new RecordingNotifier("slack");
   const email = new RecordingNotifier("email");
+  const teams = new RecordingNotifier("teams");
   const dispatcher = new DeliveryDispatcher({
     deps,
-    notifiers: [slack, email],
+    notifiers: [slack, email, teams],
     offReasons: {},
     logger: createLogger("error"),
   });
@@ -151,6 +167,7 @@ export function recordingDispatcher(deps: HandlerDeps) {
     dispatcher,
     slack,
     email,
-    calls: () => [...slack.calls, ...email.calls],
+    teams,
+    calls: () => [...slack.calls, ...email.calls, ...teams.calls],
   };
 }

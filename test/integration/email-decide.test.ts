@@ -261,15 +261,16 @@ describe(`email approvals (${backend})`, () => {
           platform: "email" as const,
           status: "pending" as const,
           nextAttemptAt: now,
-          extra: { escalateTo: ["boss@example.com"] },
+          extra: { escalateTo: ["boss@example.com"], level: 1, levels: 1 },
         })),
       );
       await notify(tx, DELIVERIES_DUE, id);
     });
+    // Queued by hand on a fresh approval (not at its breach), the message leads as an escalation.
     const [toAna] = await sink.waitFor(
       "ana@example.com",
       1,
-      `SLA breached: refund.issue for support-bot — ${id}`,
+      `Escalation: refund.issue for support-bot — ${id}`,
     );
     const [toBoss] = await sink.waitFor("boss@example.com", 1, id);
     const [notice] = await sink.waitFor("audit@example.com", 1, id);

@@ -22,6 +22,7 @@ function finishedCall(id: string, result: unknown): ToolCallRow {
     policy: null,
     rule: null,
     approvalId: null,
+    originalInput: null,
     result,
     error: null,
     attempts: 1,

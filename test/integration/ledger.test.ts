@@ -1,4 +1,4 @@
-// Decisions and audit events are immutable in the database itself, and the audit hash chain catches a
+// Decisions, approvers' sign-offs and audit events are immutable in the database itself, and the audit hash chain catches a
 // row changed behind the database's back.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +35,20 @@ describe(`immutable ledger (${backend})`, () => {
     expect(err, "the database accepted the change").not.toBeNull();
     expect(String((err as Error & { cause?: Error }).cause?.message ?? err)).toMatch(/rows are immutable/);
   }
+
+  it("refuses UPDATE, DELETE and TRUNCATE on sign-offs (each approver's approval)", async () => {
+    const db = t.database.db;
+    await expectRefused(
+      db.execute(sql`UPDATE sign_offs SET rationale = 'forged' WHERE approval_id = ${approvalId}`),
+    );
+    await expectRefused(db.execute(sql`DELETE FROM sign_offs WHERE approval_id = ${approvalId}`));
+    await expectRefused(db.execute(sql`TRUNCATE sign_offs`));
+    const rows = await queryRows<{ decided_by: string; rationale: string }>(
+      db,
+      sql`SELECT decided_by, rationale FROM sign_offs WHERE approval_id = ${approvalId}`,
+    );
+    expect(rows).toEqual([{ decided_by: "ana@example.com", rationale: "Refund eligibility confirmed." }]);
+  });
 
   it("refuses UPDATE and DELETE on decisions", async () => {
     await expectRefused(

@@ -360,6 +360,42 @@ describe(`MCP gateway over Streamable HTTP (${backend})`, () => {
     expect(cardsAbout(w, "T-KEYED")).toHaveLength(1);
   });
 
+  it('_meta["countersign/requestedBy"] names the person the agent acts for, who may not approve it', async () => {
+    const w = world();
+    const client = await w.http("billing");
+    await expect(
+      client.callTool({
+        name: "issue_refund",
+        arguments: { ticket: "T-SELF", amount: 4 },
+        _meta: { "countersign/requestedBy": "not an email" },
+      }),
+    ).rejects.toThrow(
+      '_meta["countersign/requestedBy"]: must be the email address of the person the agent acts for',
+    );
+    const held = client.callTool({
+      name: "issue_refund",
+      arguments: { ticket: "T-SELF", amount: 4 },
+      _meta: { "countersign/requestedBy": "Ana@Example.com" },
+    });
+    const approvalId = await cardFor(w, "T-SELF");
+    const approval = await w.t.call("GET", `/v1/approvals/${approvalId}`, { key: w.agentKey });
+    expect(approval.body.requestedBy).toBe("ana@example.com");
+    const ana = await w.t.operatorKey("ana@example.com");
+    const self = await w.t.call("POST", `/v1/approvals/${approvalId}`, {
+      key: ana,
+      body: { decision: "approve", rationale: "My own refund." },
+    });
+    expect(self.status).toBe(403);
+    expect(self.body.error.code).toBe("self_approval");
+    const ben = await w.t.operatorKey("ben@example.com");
+    const decided = await w.t.call("POST", `/v1/approvals/${approvalId}`, {
+      key: ben,
+      body: { decision: "approve", rationale: "Checked." },
+    });
+    expect(decided.status).toBe(200);
+    expect(text(await held)).toBe("Refunded 4 EUR for T-SELF");
+  });
+
   it("a task where the client asks for one: created at once, working while it waits, its result once approved; not cancellable", async () => {
     const w = world();
     const client = await w.http("billing");

@@ -44,7 +44,13 @@ describe(`sweeper: expiry (${backend})`, () => {
 
     // A millisecond before, it is breached (the SLA badge changes on the cards) but still pending.
     clock.set(new Date(call.expiresAt.getTime() - 1));
-    expect(await t.app.sweeper.runOnce()).toEqual({ expired: 0, atRisk: 0, breached: 1, escalated: 0 });
+    expect(await t.app.sweeper.runOnce()).toEqual({
+      expired: 0,
+      atRisk: 0,
+      breached: 1,
+      escalated: 0,
+      reminded: 0,
+    });
     const before = await t.call("GET", `/v1/approvals/${call.approvalId}`, { key: ana });
     expect(before.body).toMatchObject({ status: "pending", sla: "breached", decision: null });
     await out.dispatcher.drain();

@@ -4,8 +4,6 @@
 // sweepers at once.
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../bot/logger.ts";
-import { Sweeper } from "../../bot/sweeper.ts";
 import { auditEvents, deliveries } from "../../db/schema.ts";
 import { ManualClock } from "../../handlers/clock.ts";
 import type { TestApp } from "../helpers/app.ts";
@@ -14,14 +12,14 @@ import {
   deliveriesOf,
   ESCALATION_YAML,
   MINUTE,
-  NEVER,
   quietApp,
   recordingDispatcher,
   seedCall,
+  sweepTogether,
 } from "../helpers/sweeper-fixtures.ts";
 
 const SECOND = 1000;
-const NOTHING = { expired: 0, atRisk: 0, breached: 0, escalated: 0 };
+const NOTHING = { expired: 0, atRisk: 0, breached: 0, escalated: 0, reminded: 0 };
 
 describe(`sweeper: SLA (${backend})`, () => {
   const clock = new ManualClock(new Date("2030-01-01T09:00:00.000Z"));
@@ -115,7 +113,9 @@ describe(`sweeper: SLA (${backend})`, () => {
       ["email:finance-oncall@example.com", "email", null],
     ]);
     expect(escalations[0]!.extra).toEqual({
-      sla: "breached",
+      // The single escalateTo form is the approval's one escalation level.
+      level: 1,
+      levels: 1,
       slaBreachAt: new Date(created.getTime() + 60 * SECOND).toISOString(),
       expiresAt: new Date(created.getTime() + 90 * SECOND).toISOString(),
       escalateTo: ["sam@example.com", "zoe@example.com"],
@@ -189,11 +189,7 @@ describe(`sweeper: SLA (${backend})`, () => {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await seedCall(t.app.deps, { tool: "payout.send" })).approvalId);
     clock.set(new Date(created.getTime() + 65 * SECOND));
-    const sweepers = Array.from(
-      { length: 3 },
-      () => new Sweeper({ deps: t.app.deps, logger: createLogger("error"), schedule: NEVER, batchSize: 7 }),
-    );
-    const results = await Promise.all(sweepers.map((s) => s.runOnce()));
+    const results = await sweepTogether(t.app.deps, 3, 7);
     expect(results.reduce((n, r) => n + r.escalated, 0)).toBe(30);
     expect(results.reduce((n, r) => n + r.breached, 0)).toBe(30);
 

@@ -19,6 +19,9 @@ import type { Approval, Decision } from "../../sdk/types.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 import { actionsOf, assertAdaptiveCard, elementsOf } from "../helpers/teams-request.ts";
 
+/** A lone escalation at the breach (the single escalateTo form). */
+const ONE_LEVEL = { level: 1, levels: 1 };
+
 const PUBLIC = "https://countersign.example.com";
 const LONG = "x".repeat(10_000);
 
@@ -130,7 +133,12 @@ describe("Adaptive Card renderers", () => {
     });
     valid(approvalCard(facts(huge), { notice: { tone: "error", text: LONG }, rationale: LONG }));
     valid(approvalCard(facts({ ...huge, ...decided({ rationale: LONG }) })));
-    valid(escalationCard(facts(huge), { escalateTo: Array.from({ length: 500 }, () => "team:someone") }));
+    valid(
+      escalationCard(facts(huge), {
+        escalateTo: Array.from({ length: 500 }, () => "team:someone"),
+        at: ONE_LEVEL,
+      }),
+    );
     valid(
       overrideNoticeCard(
         facts({ ...huge, ...decided({ kind: "override", grantBy: LONG, rationale: LONG }) }),
@@ -177,7 +185,11 @@ describe("Adaptive Card renderers", () => {
 
   it("renders the escalation, the override notice, help and replies as valid cards", () => {
     expect(
-      text(valid(escalationCard(facts(approval({ sla: "breached" })), { escalateTo: ["team:leads"] }))),
+      text(
+        valid(
+          escalationCard(facts(approval({ sla: "breached" })), { escalateTo: ["team:leads"], at: ONE_LEVEL }),
+        ),
+      ),
     ).toContain("Escalated to team:leads");
     const notice = valid(overrideNoticeCard(facts(decided({ kind: "override", grantBy: "sre-oncall" }))));
     expect(text(notice)).toContain("Override of approval-call-abc123");

@@ -216,6 +216,7 @@ describe("Slack renderings", () => {
       escalationMessage(approvalFacts(sampleApproval({ sla: "breached" }), PUBLIC), {
         links,
         escalateTo: ["team:billing-leads", "user:cfo@example.com"],
+        at: { level: 2, levels: 3 },
       }),
     );
     checkMessage(overrideNoticeMessage(facts, links));

@@ -48,6 +48,8 @@ const WRITERS: Record<string, readonly string[]> = {
   deliveries: ["outbox"],
   approvals: ["handlers"],
   decisions: ["handlers"],
+  // Each approver's approval toward a quorum, written only where a decision is landed.
+  sign_offs: ["handlers/approvals/decide.ts"],
   audit_events: ["handlers/audit.ts"],
   // A rejection or timeout denies the waiting call in the decision's own transaction.
   tool_calls: ["gateway/tool-calls/store.ts", "handlers/approvals/record-decision.ts"],

@@ -161,7 +161,7 @@ describe("resources validate", () => {
     const ok = await runCliInProcess(["resources", "validate", "resources"]);
     expect(ok).toMatchObject({
       code: 0,
-      stdout: "valid: resources (2 tools, 2 policies, 2 teams, 1 role, 1 agent)\n",
+      stdout: "valid: resources (4 tools, 3 policies, 3 teams, 2 roles, 2 agents)\n",
     });
     const json = await runCliInProcess([
       "resources",

@@ -207,6 +207,7 @@ describe("describe approval", () => {
           agent: "support-bot",
           tool: "refund.issue",
           input: {},
+          originalInput: null,
           result: null,
           error: "POST https://billing.example.com/refunds: getaddrinfo ENOTFOUND billing.example.com",
           reason: "unreachable",

@@ -13,6 +13,9 @@ import { approvalFacts } from "../../blocks/view.ts";
 import type { Approval, Decision } from "../../sdk/types.ts";
 import { sampleApproval, sampleDecided } from "../helpers/approval-view.ts";
 
+/** A lone escalation at the breach (the single escalateTo form). */
+const ONE_LEVEL = { level: 1, levels: 1 };
+
 const PUBLIC = "https://countersign.example.com";
 const LINKS = {
   approve: "https://countersign.example.com/email/decide?token=AAA.approve",
@@ -94,12 +97,12 @@ describe("approval email", () => {
 describe("escalation and override emails", () => {
   it("the escalation leads with the breach and who it is escalated to; links only when given", () => {
     const f = approvalFacts(approval({ sla: "breached" }), PUBLIC);
-    const withLinks = escalationEmail(f, { escalateTo: ["boss@example.com"], links: LINKS });
+    const withLinks = escalationEmail(f, { escalateTo: ["boss@example.com"], at: ONE_LEVEL, links: LINKS });
     expect(withLinks.subject).toBe("SLA breached: refund.issue for support-bot — approval-call-abc123");
     expect(withLinks.text).toContain("SLA breached: support-bot has waited since 2026-05-01 14:03 UTC");
     expect(withLinks.text).toContain("Escalated to boss@example.com.");
     expect(withLinks.html).toContain(`href="${LINKS.approve}"`);
-    const without = escalationEmail(f, { escalateTo: [] });
+    const without = escalationEmail(f, { escalateTo: [], at: ONE_LEVEL });
     expect(without.html).not.toContain("email/decide");
     expect(without.text).not.toContain("Escalated to");
   });

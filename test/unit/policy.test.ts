@@ -392,12 +392,14 @@ describe("routing resolution", () => {
         timeoutMinutes: 2.5,
         onTimeout: "deny",
         rationaleRequired: true,
+        requiredApprovals: 1,
+        editsAllowed: false,
         sla: {
           atRiskAfterMinutes: 1.25,
           breachAfterMinutes: 2,
-          escalateTo: ["team:sre"],
-          escalationChannels: [],
-          escalateToEmails: ["sam@example.com", "ana@example.com"],
+          // The single escalateTo form is one level at the breach.
+          levels: [{ afterMinutes: 2, to: ["sam@example.com", "ana@example.com"], channels: [] }],
+          remindEveryMinutes: null,
         },
       },
     });
@@ -414,7 +416,7 @@ describe("routing resolution", () => {
     expect(decision.routing.sla).toMatchObject({
       atRiskAfterMinutes: 5,
       breachAfterMinutes: 10,
-      escalationChannels: ["slack:#sre"],
+      levels: [{ afterMinutes: 10, to: [], channels: ["slack:#sre"] }],
     });
   });
 

@@ -65,7 +65,7 @@ const REST = `  type: rest
 describe("loading the reference set", () => {
   it("loads resources/ with every kind normalised", () => {
     const set = loadResources("resources");
-    expect([...set.tools.keys()]).toEqual(["refund.issue", "ticket.triage"]);
+    expect([...set.tools.keys()]).toEqual(["refund.issue", "ticket.triage", "vendor.pay", "invoice.credit"]);
     expect(set.tools.get("refund.issue")).toMatchObject({
       type: "rest",
       endpoint: {
@@ -89,7 +89,15 @@ describe("loading the reference set", () => {
             timeoutMinutes: 60,
             onTimeout: "deny",
             rationale: "required",
-            sla: { atRiskAfterMinutes: 30, breachAfterMinutes: 48, escalateTo: [], escalationChannels: [] },
+            minApprovals: 1,
+            edits: "forbidden",
+            sla: {
+              atRiskAfterMinutes: 30,
+              breachAfterMinutes: 48,
+              escalateTo: [],
+              escalationChannels: [],
+              escalation: [],
+            },
           },
         },
       ],
@@ -105,10 +113,29 @@ describe("loading the reference set", () => {
     expect(set.agents.get("support-bot")).toEqual({ name: "support-bot", labels: { env: "prod" } });
   });
 
+  it("loads the team-approval examples: a quorum with escalation levels and reminders, and edits", () => {
+    const set = loadResources("resources");
+    const treasury = set.policies.find((p) => p.name === "treasury-controls")!;
+    expect(treasury.appliesTo).toEqual({ agents: ["payments-bot"] });
+    expect(treasury.rules[0]!.routing).toMatchObject({
+      minApprovals: 2,
+      sla: {
+        remindEveryMinutes: 10,
+        escalation: [
+          { afterMinutes: 20, to: ["user:ana@example.com"], channels: [] },
+          { afterMinutes: 30, to: ["team:billing-leads"], channels: ["slack:#billing-approvals"] },
+          { afterMinutes: 45, to: ["user:sam@example.com"], channels: ["slack:#sre-oncall"] },
+        ],
+      },
+    });
+    expect(treasury.rules[2]!.routing).toMatchObject({ minApprovals: 1, edits: "allowed" });
+    expect(set.roles.get("treasury-duty")).toMatchObject({ allowSelfOverride: false });
+  });
+
   it("validateResourcesPath counts what loaded", () => {
     expect(validateResourcesPath("resources")).toEqual({
       ok: true,
-      counts: { tools: 2, policies: 2, teams: 2, roles: 1, agents: 1, mcpServers: 0 },
+      counts: { tools: 4, policies: 3, teams: 3, roles: 2, agents: 2, mcpServers: 0 },
     });
   });
 });
@@ -266,6 +293,91 @@ describe("malformed documents", () => {
         reason: /unknown grant/,
       },
       {
+        name: "a quorum larger than the approvers",
+        doc: policyWith(requireRule(`${ROUTE}, minApprovals: 2`)),
+        path: "spec.rules[0].require.approvalRouting.minApprovals",
+        reason: /^needs 2 distinct approvers, but team:billing-leads name only 1$/,
+      },
+      {
+        name: "a quorum that is not a whole number",
+        doc: policyWith(requireRule(`${ROUTE}, minApprovals: 1.5`)),
+        path: "spec.rules[0].require.approvalRouting.minApprovals",
+        reason: /expected a whole number of approvers/,
+      },
+      {
+        name: "edits allowed under a quorum",
+        doc: policyWith(
+          requireRule(
+            "approvers: [team:billing-leads, user:ben@example.com], minApprovals: 2, timeoutMinutes: 60, onTimeout: deny",
+            ", edits: allowed",
+          ),
+        ),
+        path: "spec.rules[0].require.edits",
+        reason:
+          /^edits: allowed needs minApprovals: 1 \(it is 2\): every approver of a quorum must approve the same input$/,
+      },
+      {
+        name: "an unknown edits value",
+        doc: policyWith(requireRule(ROUTE, ", edits: sometimes")),
+        path: "spec.rules[0].require.edits",
+        reason: /expected allowed or forbidden/,
+      },
+      {
+        name: "escalation levels out of order",
+        doc: policyWith(
+          requireRule(
+            `${ROUTE}, sla: { escalation: [{ afterMinutes: 20, channels: [slack:#a] }, { afterMinutes: 10, channels: [slack:#b] }] }`,
+          ),
+        ),
+        path: "spec.rules[0].require.approvalRouting.sla.escalation[1].afterMinutes",
+        reason: /levels fire in order: must not be less than the level before \(20\)/,
+      },
+      {
+        name: "an escalation level after the timeout",
+        doc: policyWith(
+          requireRule(`${ROUTE}, sla: { escalation: [{ afterMinutes: 60, to: [user:sam@example.com] }] }`),
+        ),
+        path: "spec.rules[0].require.approvalRouting.sla.escalation[0].afterMinutes",
+        reason: /must be less than timeoutMinutes \(60\), or this level would never happen/,
+      },
+      {
+        name: "an escalation level telling nobody",
+        doc: policyWith(requireRule(`${ROUTE}, sla: { escalation: [{ afterMinutes: 5 }] }`)),
+        path: "spec.rules[0].require.approvalRouting.sla.escalation[0].to",
+        reason: /a level needs people \(to\) or channels/,
+      },
+      {
+        name: "escalation levels beside the single escalateTo form",
+        doc: policyWith(
+          requireRule(
+            `${ROUTE}, sla: { escalateTo: [user:sam@example.com], escalation: [{ afterMinutes: 5, channels: [slack:#a] }] }`,
+          ),
+        ),
+        path: "spec.rules[0].require.approvalRouting.sla.escalation",
+        reason:
+          /give escalation levels or escalateTo\/escalationChannels \(one level at the breach\), not both/,
+      },
+      {
+        name: "unknown team in an escalation level",
+        doc: policyWith(
+          requireRule(`${ROUTE}, sla: { escalation: [{ afterMinutes: 5, to: [team:nobody] }] }`),
+        ),
+        path: "spec.rules[0].require.approvalRouting.sla.escalation[0].to[0]",
+        reason: /no Team named nobody/,
+      },
+      {
+        name: "reminders no sooner than the timeout",
+        doc: policyWith(requireRule(`${ROUTE}, sla: { remindEveryMinutes: 90 }`)),
+        path: "spec.rules[0].require.approvalRouting.sla.remindEveryMinutes",
+        reason: /must be less than timeoutMinutes \(60\), or a reminder would never happen/,
+      },
+      {
+        name: "allowSelfOverride that is not a boolean",
+        doc: `${V1}\nkind: Role\nmetadata: { name: r }\nspec:\n  grants: [approvals.override]\n  members: [{ email: sam@example.com }]\n  allowSelfOverride: sometimes\n`,
+        path: "spec.allowSelfOverride",
+        reason: /expected true or false/,
+      },
+      {
         name: "team without anyone in it",
         doc: `${V1}\nkind: Team\nmetadata: { name: empty }\nspec: {}\n`,
         path: "spec.members",
@@ -356,7 +468,15 @@ describe("normalisation", () => {
       timeoutMinutes: 1.5,
       onTimeout: "deny",
       rationale: "optional",
-      sla: { atRiskAfterMinutes: 0.75, breachAfterMinutes: 1.2, escalateTo: [], escalationChannels: [] },
+      minApprovals: 1,
+      edits: "forbidden",
+      sla: {
+        atRiskAfterMinutes: 0.75,
+        breachAfterMinutes: 1.2,
+        escalateTo: [],
+        escalationChannels: [],
+        escalation: [],
+      },
     });
   });
 

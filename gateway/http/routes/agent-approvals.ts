@@ -4,6 +4,7 @@ import { z } from "zod";
 import { createAgentApproval } from "../../submit/agent-approval.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
+import { requestedBy } from "../fields.ts";
 
 const approvalBody = z.object({
   action: z
@@ -16,6 +17,7 @@ const approvalBody = z.object({
     .int("must be a whole number of milliseconds")
     .positive("must be more than 0")
     .optional(),
+  requestedBy: requestedBy.optional(),
 });
 
 export function agentApprovalRoutes(app: FastifyInstance, ctx: HttpContext) {

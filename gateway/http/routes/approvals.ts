@@ -30,8 +30,14 @@ const listQuery = z.object({
   cursor: z.string().optional(),
 });
 
-// How long a rationale or reason may be is the domain's rule (RATIONALE_MAX), refused there with 400.
-const decideBody = z.object({ decision, rationale: z.string().optional(), via });
+// How long a rationale or reason may be is the domain's rule (RATIONALE_MAX), refused there with 400; so
+// is what an edited input must be (edits allowed, a JSON object, valid for the Tool): 422 from there.
+const decideBody = z.object({
+  decision,
+  rationale: z.string().optional(),
+  via,
+  input: z.unknown().optional(),
+});
 const bulkBody = z.object({
   ids: z.array(z.string()).min(1).max(200),
   decision,
@@ -95,6 +101,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
       rationale: body.rationale,
       via: body.via,
       actor: { email: principal.subject },
+      ...(body.input !== undefined && { input: body.input }),
     });
   });
 

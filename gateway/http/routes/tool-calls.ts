@@ -10,6 +10,7 @@ import { isSettled, presentToolCall } from "../../tool-calls/view.ts";
 import { waitForCall } from "../../wait/waits.ts";
 import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
+import { requestedBy } from "../fields.ts";
 import { abortOnHangUp, waitQuery } from "../wait.ts";
 
 const callBody = z.object({
@@ -20,6 +21,7 @@ const callBody = z.object({
     .min(1, "must not be empty")
     .max(200, "must be at most 200 characters")
     .optional(),
+  requestedBy: requestedBy.optional(),
 });
 
 /** 200 once run, 202 while it waits or runs, and a denied call as the 403 error CONTRACT.md shows. */

@@ -40,4 +40,7 @@ export const roleSpec = z.strictObject({
     .nonnegative()
     .default(3),
   notify: channels.default([]),
+  // Separation of duties holds for overrides too, unless the Role says its members may override for
+  // requests they asked for themselves (a one-person on-call rota, say).
+  allowSelfOverride: z.boolean({ error: expecting("expected true or false") }).default(false),
 });

@@ -21,13 +21,85 @@ const personRef = z
     { error: "expected team:NAME or user:EMAIL" },
   );
 const rationale = z.enum(["required", "optional"], { error: expecting("expected required or optional") });
+const edits = z.enum(["allowed", "forbidden"], { error: expecting("expected allowed or forbidden") });
 
-const sla = z.strictObject({
-  atRiskAfterMinutes: positiveNumber.optional(),
-  breachAfterMinutes: positiveNumber.optional(),
-  escalateTo: z.array(personRef).default([]),
-  escalationChannels: channels.default([]),
-});
+const escalationLevel = z
+  .strictObject({
+    afterMinutes: positiveNumber,
+    to: z.array(personRef).default([]),
+    channels: channels.default([]),
+  })
+  .superRefine((level, ctx) => {
+    if (level.to.length === 0 && level.channels.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: "a level needs people (to) or channels" });
+    }
+  });
+
+const sla = z
+  .strictObject({
+    atRiskAfterMinutes: positiveNumber.optional(),
+    breachAfterMinutes: positiveNumber.optional(),
+    escalateTo: z.array(personRef).default([]),
+    escalationChannels: channels.default([]),
+    escalation: z.array(escalationLevel).default([]),
+    remindEveryMinutes: positiveNumber.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.escalation.length > 0 && (s.escalateTo.length > 0 || s.escalationChannels.length > 0)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["escalation"],
+        message:
+          "give escalation levels or escalateTo/escalationChannels (one level at the breach), not both",
+      });
+    }
+    s.escalation.forEach((level, i) => {
+      const before = s.escalation[i - 1];
+      if (before && level.afterMinutes < before.afterMinutes) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["escalation", i, "afterMinutes"],
+          message: `levels fire in order: must not be less than the level before (${before.afterMinutes})`,
+        });
+      }
+    });
+  });
+
+/** Minutes that must fall inside the timeout, or what they schedule would never happen. */
+function withinTimeout(
+  ctx: z.RefinementCtx,
+  timeoutMinutes: number,
+  minutes: number | undefined,
+  path: (string | number)[],
+  what: string,
+) {
+  if (minutes !== undefined && minutes >= timeoutMinutes) {
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: `must be less than timeoutMinutes (${timeoutMinutes}), or ${what} would never happen`,
+    });
+  }
+}
+
+/** minApprovals must be a whole number of at least 1. */
+const minApprovals = z
+  .int({ error: expecting("expected a whole number of approvers") })
+  .min(1, { error: "expected at least 1" });
+
+/**
+ * Under a quorum every approver must approve the same input, so approving with edits (which changes it)
+ * is for single-approver rules only.
+ */
+function checkQuorumEdits(spec: RoutingSpec, ctx: z.RefinementCtx): void {
+  if (spec.edits === "allowed" && spec.minApprovals > 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["edits"],
+      message: `edits: allowed needs minApprovals: 1 (it is ${spec.minApprovals}): every approver of a quorum must approve the same input`,
+    });
+  }
+}
 
 // rationale and channels may sit in approvalRouting or beside it in `require`; both are merged.
 export const approvalRouting = z
@@ -39,6 +111,8 @@ export const approvalRouting = z
     }),
     channels: channels.optional(),
     rationale: rationale.optional(),
+    edits: edits.optional(),
+    minApprovals: minApprovals.default(1),
     sla: sla.optional(),
   })
   .transform((routing, ctx) => {
@@ -59,33 +133,50 @@ export const approvalRouting = z
         message: `must not exceed timeoutMinutes (${routing.timeoutMinutes})`,
       });
     }
+    routing.sla?.escalation.forEach((level, i) => {
+      const path = ["sla", "escalation", i, "afterMinutes"];
+      withinTimeout(ctx, routing.timeoutMinutes, level.afterMinutes, path, "this level");
+    });
+    const remind = routing.sla?.remindEveryMinutes;
+    withinTimeout(ctx, routing.timeoutMinutes, remind, ["sla", "remindEveryMinutes"], "a reminder");
     const spec: RoutingSpec = {
       approvers: routing.approvers,
       channels: routing.channels ?? [],
       timeoutMinutes: routing.timeoutMinutes,
       onTimeout: routing.onTimeout,
       rationale: routing.rationale ?? "required",
+      minApprovals: routing.minApprovals,
+      edits: routing.edits ?? "forbidden",
       sla: {
         atRiskAfterMinutes: atRisk,
         breachAfterMinutes: breach,
         escalateTo: routing.sla?.escalateTo ?? [],
         escalationChannels: routing.sla?.escalationChannels ?? [],
+        escalation: routing.sla?.escalation ?? [],
+        ...(remind !== undefined && { remindEveryMinutes: remind }),
       },
     };
+    checkQuorumEdits(spec, ctx);
     return spec;
   });
 
+// edits, like rationale, may sit beside approvalRouting in `require` (require.edits: allowed).
 export const requirement = z
   .strictObject({
     approval: z.literal("human", { error: expecting("expected human") }).optional(),
     approvalRouting,
     channels: channels.optional(),
     rationale: rationale.optional(),
+    edits: edits.optional(),
   })
-  .transform(
-    ({ approvalRouting: routing, channels: outer, rationale: outerRationale }): RoutingSpec => ({
+  .transform((r, ctx): RoutingSpec => {
+    const { approvalRouting: routing } = r;
+    const spec: RoutingSpec = {
       ...routing,
-      channels: [...new Set([...(outer ?? []), ...routing.channels])],
-      rationale: outerRationale ?? routing.rationale,
-    }),
-  );
+      channels: [...new Set([...(r.channels ?? []), ...routing.channels])],
+      rationale: r.rationale ?? routing.rationale,
+      edits: r.edits ?? routing.edits,
+    };
+    if (r.edits !== undefined) checkQuorumEdits(spec, ctx);
+    return spec;
+  });

@@ -1,29 +1,42 @@
-// Tool inputSchema checks, compiled on a tool's first call and kept with the Tool object, so a call pays
-// one function call. A Tool's own schema was checked when the resources loaded. An MCP tool's comes from
+// Tool inputSchema checks, compiled on a tool's first check and kept with the Tool object, so a call pays
+// one function call. Two places check an input against its Tool: the gateway, before policy sees a call,
+// and the domain, when an approver approves with an edited input (the edit must be as valid as what an
+// agent may send). A Tool's own schema was checked when the resources loaded. An MCP tool's comes from
 // its server: it is compiled leniently (keywords Ajv does not know are ignored, so a check can only be
 // looser than the server's own), and one Ajv cannot compile is left to the server to enforce.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import { CodedError } from "../../handlers/errors.ts";
-import type { ToolResource } from "../../model/resources.ts";
+import type { ResourceSet, ToolResource } from "../model/resources.ts";
+import { CodedError } from "./errors.ts";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object in types only.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export type InputCheck = (tool: ToolResource, input: unknown) => void;
+export type InputCheck = (tool: string, input: unknown) => void;
 
-export function compileInputChecks(onUncompilable: (tool: string, err: unknown) => void): InputCheck {
+const compiled = new WeakMap<ResourceSet, InputCheck>();
+
+/** The input checks of a resource set, compiled as tools are first checked and shared by everyone after. */
+export function toolInputCheck(resources: ResourceSet): InputCheck {
+  let check = compiled.get(resources);
+  if (!check) {
+    check = compileInputChecks(resources);
+    compiled.set(resources, check);
+  }
+  return check;
+}
+
+function compileInputChecks(resources: ResourceSet): InputCheck {
+  // Keyed by the Tool object: an McpServer's tools are replaced when it lists them again.
   const validators = new WeakMap<ToolResource, ValidateFunction | null>();
-  const validatorOf = (tool: ToolResource): ValidateFunction | null => {
+  return (name, input) => {
+    const tool = resources.tools.get(name);
+    if (!tool?.inputSchema) return;
     let validate = validators.get(tool);
     if (validate === undefined) {
-      validate = tool.inputSchema ? compile(tool, onUncompilable) : null;
+      validate = compile(tool);
       validators.set(tool, validate);
     }
-    return validate;
-  };
-  return (tool, input) => {
-    const validate = validatorOf(tool);
     if (!validate || validate(input)) return;
     const error = validate.errors![0]!;
     const field = fieldOf(error);
@@ -31,10 +44,7 @@ export function compileInputChecks(onUncompilable: (tool: string, err: unknown) 
   };
 }
 
-function compile(
-  tool: ToolResource,
-  onUncompilable: (tool: string, err: unknown) => void,
-): ValidateFunction | null {
+function compile(tool: ToolResource): ValidateFunction | null {
   if (tool.type !== "mcp") {
     // One Ajv per tool: two tools' schemas may reuse an $id.
     return addFormats(new Ajv({ allErrors: false })).compile(tool.inputSchema!);
@@ -43,8 +53,7 @@ function compile(
   const { $schema: _draft, ...schema } = tool.inputSchema!;
   try {
     return addFormats(new Ajv({ allErrors: false, strict: false, logger: false })).compile(schema);
-  } catch (err) {
-    onUncompilable(tool.name, err);
+  } catch {
     return null;
   }
 }

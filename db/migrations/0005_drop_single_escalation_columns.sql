@@ -1,0 +1,2 @@
+ALTER TABLE "approvals" DROP COLUMN "escalate_to";--> statement-breakpoint
+ALTER TABLE "approvals" DROP COLUMN "escalation_channels";

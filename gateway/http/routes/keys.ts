@@ -1,0 +1,100 @@
+// Admin-only: API keys. Minting one (shown once, optionally expiring), listing them (never the key nor
+// its hash), and revoking one, which every replica honours at once. Each creation and revocation is an
+// audit event, in the same transaction as the change it records.
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { appendAudit } from "../../../handlers/audit.ts";
+import { CodedError } from "../../../handlers/errors.ts";
+import type { ApiKey, CreatedKey } from "../../../sdk/types.ts";
+import { decodeKeyCursor, issueKey, listKeys, revokeKey } from "../../keys.ts";
+import type { HttpContext } from "../context.ts";
+import { parseWith } from "../errors.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const expiresInDays = z
+  .number({ message: "must be a number of days" })
+  .positive("must be more than 0")
+  .max(3650, "must be at most 3650 days (ten years)")
+  .optional();
+
+const keyBody = z.union(
+  [
+    z.object({ agent: z.string().min(1), expiresInDays }).strict(),
+    z.object({ operator: z.email({ message: "must be an email address" }), expiresInDays }).strict(),
+  ],
+  { message: 'give either {"agent": NAME} or {"operator": EMAIL}, and optionally "expiresInDays"' },
+);
+
+const listQuery = z.object({
+  status: z.enum(["active", "all"], { message: "must be active or all" }).default("active"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().optional(),
+});
+
+export function keyRoutes(app: FastifyInstance, ctx: HttpContext) {
+  const { db } = ctx.deps.database;
+
+  app.post("/v1/keys", async (request, reply) => {
+    await ctx.auth.require(request, "admin");
+    const body = parseWith(keyBody, request.body);
+    const principal =
+      "agent" in body
+        ? { kind: "agent" as const, subject: body.agent }
+        : { kind: "operator" as const, subject: body.operator.toLowerCase() };
+    const now = ctx.deps.clock.now();
+    const expiresAt =
+      body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS);
+    const issued = await db.transaction(async (tx) => {
+      const minted = await issueKey(tx, principal, { createdAt: now, expiresAt });
+      await appendAudit(tx, {
+        type: "key.created",
+        actor: "admin",
+        at: now,
+        data: { id: minted.id, kind: principal.kind, subject: principal.subject, expiresAt },
+      });
+      return minted;
+    });
+    const created: CreatedKey = {
+      id: issued.id,
+      key: issued.key,
+      kind: principal.kind,
+      subject: principal.subject,
+      expiresAt: expiresAt?.toISOString() ?? null,
+    };
+    return reply.status(201).send(created);
+  });
+
+  app.get("/v1/keys", async (request) => {
+    await ctx.auth.require(request, "admin");
+    const q = parseWith(listQuery, request.query, "query");
+    return listKeys(db, {
+      all: q.status === "all",
+      limit: q.limit,
+      cursor: q.cursor === undefined ? undefined : decodeKeyCursor(q.cursor),
+      now: ctx.deps.clock.now(),
+    });
+  });
+
+  app.delete<{ Params: { id: string } }>("/v1/keys/:id", async (request) => {
+    await ctx.auth.require(request, "admin");
+    const { id } = request.params;
+    const now = ctx.deps.clock.now();
+    const key: ApiKey = await db.transaction(async (tx) => {
+      const result = await revokeKey(tx, id, now);
+      if (!result)
+        throw new CodedError("not_found", `no API key with id ${id} (countersign keys ls lists them)`);
+      // Revoking a revoked key changes nothing, and is not audited twice.
+      if (result.revoked) {
+        await appendAudit(tx, {
+          type: "key.revoked",
+          actor: "admin",
+          at: now,
+          data: { id, kind: result.key.kind, subject: result.key.agent ?? result.key.operator ?? "admin" },
+        });
+      }
+      return result.key;
+    });
+    return key;
+  });
+}
