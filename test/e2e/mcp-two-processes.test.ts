@@ -1,6 +1,7 @@
 // Two server processes on one PostgreSQL, each with its own connection to the billing MCP server: an
 // agent's identical calls made through both attach to one approval (the identity lives in SQL), a
 // decision on either process answers both held requests, and the server runs the refund once.
+import { rmSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +50,7 @@ describe.skipIf(backend !== "postgres")(
       await Promise.all(clients.map((c) => c.close().catch(() => {})));
       await Promise.all([a?.stop(), b?.stop()]);
       await fixture?.remove();
+      if (files) rmSync(files.dir, { recursive: true, force: true });
     });
 
     it("attaches identical calls on both processes to one approval, and runs the refund once", async () => {
