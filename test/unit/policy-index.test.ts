@@ -119,7 +119,7 @@ describe("the policy rule index", () => {
         const plain = compilePoliciesUnindexed(resources);
         for (const c of calls) {
           const req = {
-            agent: { name: c.agent, labels: c.tier ? { tier: c.tier } : {} },
+            agent: { name: c.agent, labels: c.tier ? { tier: c.tier } : ({} as Record<string, string>) },
             tool: resources.tools.get(c.tool) ?? { name: c.tool },
             input: { amount: c.amount },
           };
