@@ -99,9 +99,7 @@ const call = fc.record({
   amount: fc.integer({ min: -5, max: 105 }),
 });
 
-function resourcesFor(
-  policies: fc.RecordValue<{ appliesTo: string; rules: string[]; toolPolicy: string }>[],
-) {
+function resourcesFor(policies: { appliesTo: string; rules: string[]; toolPolicy: string }[]) {
   const docs = policies.map(
     (p, i) =>
       `${V1}\nkind: Policy\nmetadata: { name: p${i} }\nspec:\n  appliesTo: ${p.appliesTo}\n` +
