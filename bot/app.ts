@@ -92,9 +92,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const deps: HandlerDeps = { database, clock: options.clock ?? systemClock, resources: () => resources };
 
   const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
-  const metrics = createMetrics(deps);
-  // Policies compile once here; every call is then a walk over closures.
+  // Policies compile once here, their rules indexed; a call then tries only the rules that could match.
   const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
+  const metrics = createMetrics(deps, () => gateway.hub.size);
   const listener = options.listener ?? new HttpListener();
   const server = buildServer({ deps, auth, gateway }, metrics, logger, listener.factory);
   // Agents' MCP clients: /mcp/SERVER, beside the API on the same server.

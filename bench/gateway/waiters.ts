@@ -51,7 +51,8 @@ export async function manyWaiters(server: ServerProcess, keys: Keys, backend: st
   const worst = lags.at(-1) ?? Number.NaN;
   console.log(
     `  ${backend}: server RSS ${idle.toFixed(0)} MB idle → ${waiting.toFixed(0)} MB with ${WAITERS} waiting ` +
-      `${waiting <= GOALS.waitersMb ? "✓" : "✗"} goal < ${GOALS.waitersMb} MB (all held ` +
+      `(${(waiting - idle).toFixed(0)} MB added ${waiting - idle <= GOALS.waitersAddedMb ? "✓" : "✗"} goal ≤ ` +
+      `${GOALS.waitersAddedMb} MB; all held ` +
       `${(settling / 1000).toFixed(1)} s after they started; highest RSS so far ${peak.toFixed(0)} MB)`,
   );
   console.log(
