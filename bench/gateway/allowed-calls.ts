@@ -82,7 +82,9 @@ export async function allowedCalls(
     console.log(
       `  ${" ".repeat(8)}           | CPU per call: bare proxy ${perCall(p.serverS, p.result)}, gateway ` +
         `${perCall(g.serverS, g.result)}` +
-        (b.database ? ` + PostgreSQL backends ${perCall(g.postgresS, g.result)}` : " (PGlite runs inside it)"),
+        (b.database
+          ? ` + PostgreSQL backends ${perCall(g.postgresS, g.result)}`
+          : " (PGlite runs inside it)"),
     );
   }
 }

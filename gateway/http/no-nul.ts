@@ -4,8 +4,24 @@
 import type { FastifyRequest } from "fastify";
 import { CodedError } from "../../handlers/errors.ts";
 
+/** Whether any key or string value holds U+0000: the check every request pays, allocating nothing. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (typeof value !== "object" || value === null || Buffer.isBuffer(value)) return false;
+  if (Array.isArray(value)) {
+    for (const inner of value) if (holdsNul(inner)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes("\u0000") || holdsNul((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /** The path of the first key or string value holding U+0000, or undefined when there is none. */
 export function nulPath(value: unknown, path: string[] = []): string[] | undefined {
+  if (path.length === 0 && !holdsNul(value)) return undefined;
   if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
   if (typeof value !== "object" || value === null || Buffer.isBuffer(value)) return undefined;
   for (const [key, inner] of Object.entries(value)) {

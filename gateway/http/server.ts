@@ -9,6 +9,7 @@ import Fastify, {
 import { CodedError } from "../../handlers/errors.ts";
 import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
+import { lazyChildLogger } from "./lazy-logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { refuseNul } from "./no-nul.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -31,6 +32,7 @@ export function buildServer(
   const app = Fastify({
     serverFactory,
     loggerInstance: logger,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT,
     // One summary line per request comes from the onResponse hook below, at debug.
     logController: new LogController({ disableRequestLogging: true }),
