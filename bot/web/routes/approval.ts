@@ -1,0 +1,4 @@
+import type { FastifyInstance } from "fastify";
+import type { WebContext } from "../context.ts";
+
+export function approvalRoutes(_scope: FastifyInstance, _web: WebContext): void {}
