@@ -25,6 +25,8 @@ import { HttpListener } from "./listener.ts";
 import { createLogger } from "./logger.ts";
 import { Sweeper } from "./sweeper.ts";
 import { createConsole } from "./web/index.ts";
+import { OIDC_CALLBACK_PATH } from "./web/oidc/routes.ts";
+import { OidcSignIn } from "./web/oidc/sign-in.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -137,6 +139,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     publicUrl: config.publicUrl,
     logger,
     mailSignInLink: email?.mailSignInLink,
+    oidc:
+      config.oidc && new OidcSignIn(config.oidc, { redirectUri: `${config.publicUrl}${OIDC_CALLBACK_PATH}` }),
   });
   await webConsole.register(server, auth);
   const dispatcher = new DeliveryDispatcher({
@@ -171,6 +175,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         if (key) say(`admin key (shown once, also in ${config.dataDir}/admin.key): ${key}`);
       }
       for (const line of config.channelsOff) say(line);
+      if (config.oidc) {
+        say(
+          `console sign-in: OpenID Connect through ${config.oidc.issuer} (redirect URI to register: ${config.publicUrl}${OIDC_CALLBACK_PATH})`,
+        );
+      }
       // Requests get 503 "starting" until recovery has run: on PGlite it takes every executing call for
       // a dead one, which must not race a call the new process just started.
       const address = listener.url ?? (await listener.listen(config.host, config.port));

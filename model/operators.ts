@@ -4,7 +4,7 @@
 import type { PolicyResource, ResourceSet, RoutingSpec } from "./resources.ts";
 
 /** Every person the resources name, by lowercased email. */
-export function knownOperators(resources: Pick<ResourceSet, "teams" | "roles" | "policies">): Set<string> {
+export function peopleNamed(resources: Pick<ResourceSet, "teams" | "roles" | "policies">): Set<string> {
   const emails = new Set<string>();
   for (const team of resources.teams.values())
     for (const m of team.members) emails.add(m.email.toLowerCase());
@@ -22,11 +22,11 @@ export function knownOperators(resources: Pick<ResourceSet, "teams" | "roles" | 
 }
 
 /** Whether `email` (any case) is a person the resources name. */
-export function isKnownOperator(
+export function isNamedInResources(
   email: string,
   resources: Pick<ResourceSet, "teams" | "roles" | "policies">,
 ): boolean {
-  return knownOperators(resources).has(email.toLowerCase());
+  return peopleNamed(resources).has(email.toLowerCase());
 }
 
 function routingsOf(policies: readonly PolicyResource[]): RoutingSpec[] {

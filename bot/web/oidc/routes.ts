@@ -5,9 +5,8 @@
 // database session starts like any other (bot/web/auth.ts). Every refusal is a page saying why, with no
 // session.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { PendingSignIn } from "./sign-in.ts";
 import { SignInRefused } from "./refused.ts";
-import type { OidcSignIn } from "./sign-in.ts";
+import type { OidcSignIn, PendingSignIn } from "./sign-in.ts";
 
 export const OIDC_LOGIN_PATH = "/console/login/oidc";
 export const OIDC_CALLBACK_PATH = "/console/login/oidc/callback";
@@ -20,8 +19,8 @@ export interface OidcRouteDeps {
   /** COUNTERSIGN_PUBLIC_URL: the callback URL is rebuilt on it, as registered with the provider. */
   publicUrl: string;
   secureCookies: boolean;
-  /** Whether the resources name this person (lowercased email). */
-  isKnownOperator(email: string): boolean;
+  /** Whether this person (lowercased email) may use the console at all. */
+  isKnownPerson(email: string): Promise<boolean>;
   /** Starts the database session and sets its cookie. */
   signIn(reply: FastifyReply, email: string): Promise<void>;
   /** The page telling the person why they were not signed in. */
@@ -75,10 +74,10 @@ export function oidcRoutes(scope: FastifyInstance, d: OidcRouteDeps): void {
     let email: string;
     try {
       email = await d.oidc.finishSignIn(callbackUrl, pending);
-      if (!d.isKnownOperator(email)) {
+      if (!(await d.isKnownPerson(email))) {
         throw new SignInRefused(
           "unknown_operator",
-          `${email} is not a person Countersign knows: no Team, Role or approval routing in the resources names this email. Ask an admin to add you (for example to a Team), then sign in again.`,
+          `${email} is not a person Countersign knows: no Team, Role or approval routing in the resources names this email, and it has no operator key. Ask an admin to add you (to a Team, say), then sign in again.`,
           email,
         );
       }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadResources } from "../../gateway/resources/load.ts";
-import { isKnownOperator, knownOperators } from "../../model/operators.ts";
+import { isNamedInResources, peopleNamed } from "../../model/operators.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "countersign-operators-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +45,7 @@ describe("known operators", () => {
   const resources = loadResources(dir);
 
   it("are the members of Teams and Roles and the user: references of routings, lowercased", () => {
-    expect([...knownOperators(resources)].sort()).toEqual([
+    expect([...peopleNamed(resources)].sort()).toEqual([
       "ana@example.com",
       "dee@example.com",
       "eve@example.com",
@@ -54,9 +54,9 @@ describe("known operators", () => {
   });
 
   it("match whatever the case of the email asked about; anyone else is unknown", () => {
-    expect(isKnownOperator("ANA@example.com", resources)).toBe(true);
-    expect(isKnownOperator("dee@example.com", resources)).toBe(true);
-    expect(isKnownOperator("mallory@example.com", resources)).toBe(false);
-    expect(isKnownOperator("", resources)).toBe(false);
+    expect(isNamedInResources("ANA@example.com", resources)).toBe(true);
+    expect(isNamedInResources("dee@example.com", resources)).toBe(true);
+    expect(isNamedInResources("mallory@example.com", resources)).toBe(false);
+    expect(isNamedInResources("", resources)).toBe(false);
   });
 });
