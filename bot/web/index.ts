@@ -9,7 +9,6 @@ import helmet from "@fastify/helmet";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { errorPage } from "../../blocks/html/error.tsx";
-import type { Viewer } from "../../blocks/html/layout.tsx";
 import type { KeyAuthenticator } from "../../gateway/http/auth.ts";
 import { pendingCount } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
@@ -28,6 +27,7 @@ import { linkApiRoutes } from "./routes/link-api.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { queueRoutes } from "./routes/queue.ts";
 import type { ConsoleSession } from "./sessions.ts";
+import { viewerOf } from "./viewer.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -83,11 +83,6 @@ export function createConsole(o: {
     start: () => feed.start(),
     stop: () => feed.stop(),
   };
-}
-
-/** The signed-in person as pages see them: their email and this page's CSRF token. */
-export function viewerOf(request: FastifyRequest, reply: FastifyReply): Viewer {
-  return { email: request.consoleSession!.email, csrf: reply.generateCsrf() };
 }
 
 function consolePlugin(web: WebContext) {
