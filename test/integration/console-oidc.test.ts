@@ -1,7 +1,9 @@
 // Console sign-in through OpenID Connect, end to end over real HTTP: the console's /console/login/oidc,
 // a real provider (oidc-provider) on a local port whose sign-in and consent forms are filled in, the
 // callback, and the database session that follows. Every refusal is a page saying why, and no session.
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consoleSessions } from "../../db/schema.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { BrowserAgent, type Page } from "../helpers/browser-agent.ts";
 import { startOidcProvider, type TestProvider } from "../helpers/oidc-provider.ts";
@@ -97,6 +99,13 @@ describe("console sign-in with OpenID Connect", () => {
     expect(agent.cookie(t.url, "countersign_session")).toBeDefined();
     // The round-trip cookie is spent.
     expect(agent.cookie(t.url, "countersign_oidc")).toBeUndefined();
+    // ana@ holds no operator key: the resources naming her is what let her in, and keeps her in.
+    const sessions = await t.database.db
+      .select({ email: consoleSessions.email, method: consoleSessions.method })
+      .from(consoleSessions)
+      .where(eq(consoleSessions.email, "ana@example.com"));
+    expect(sessions).toEqual([{ email: "ana@example.com", method: "oidc" }]);
+    expect((await pending(agent)).status).toBe(200);
   });
 
   it("signs in a person the resources do not name but who holds an operator key", async () => {
