@@ -10,7 +10,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from "pino";
 import { errorPage } from "../../blocks/html/error.tsx";
 import type { KeyAuthenticator } from "../../gateway/http/auth.ts";
-import { pendingCount } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { isCodedError } from "../../handlers/errors.ts";
 import { currentSession } from "./auth.ts";
@@ -167,7 +166,7 @@ function consolePlugin(web: WebContext) {
             title: status === 404 ? "Not found" : status === 403 ? "Refused" : "That did not work",
             message,
             viewer: signedIn ? viewerOf(request, reply) : null,
-            pending: signedIn ? await pendingCount(web.deps).catch(() => null) : null,
+            pending: signedIn ? await web.feed.pendingCount().catch(() => null) : null,
           }),
         );
     });
