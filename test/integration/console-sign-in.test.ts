@@ -167,6 +167,11 @@ describe(`console sign-in (${backend})`, () => {
         .exec(res.html)![1]!
         .replaceAll("&amp;", "&");
     }
+    // Waiting for ben: none of these (ana is their approver).
+    const ben = new ConsoleClient(t.url);
+    await ben.signInWith((await link("ben@example.com")).body.url);
+    const mine = await ben.get("/console/approvals?mine=1");
+    expect(mine.html).toContain("Nothing is waiting for you.");
     // The latest-expiring was inserted first: most urgent first means the highest numbers come first.
     expect(seen.slice(0, 3)).toEqual(["approval-many-10000", "approval-many-09999", "approval-many-09998"]);
     expect(seen.at(-1)).toBe("approval-many-09851");
