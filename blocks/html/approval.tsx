@@ -38,7 +38,7 @@ function Facts({ rows }: { rows: [string, preact.ComponentChildren][] }) {
 
 /** What to do about a delivery that failed, from its error. */
 export function deliveryFix(error: string): string {
-  if (/is off|not configured|SLACK_BOT_TOKEN|TEAMS_APP_ID|SMTP_URL/i.test(error))
+  if (/: off \(|is off|no SLACK_BOT_TOKEN|no TEAMS_APP_ID|no SMTP_URL/.test(error))
     return "Turn the platform on (see the start-up lines) or route this policy elsewhere.";
   if (/not_in_channel|channel_not_found|is_archived/.test(error))
     return "Invite the bot to the channel (/invite @countersign), or fix the channel name in the routing.";

@@ -41,7 +41,7 @@
       const current = have.get(id);
       if (!current) list.insertBefore(li, before);
       else if (current.dataset.v !== li.dataset.v && !busy(current)) current.replaceWith(li);
-      before = have.get(id) && have.get(id).isConnected ? have.get(id) : li;
+      before = current?.isConnected ? current : li;
     }
     countPicked();
   }
