@@ -18,9 +18,6 @@ export class ConsoleFeed {
   private timer: NodeJS.Timeout | undefined;
   private keepalive: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
-  /** Bumped by every change heard; a count is held only for the generation it was made in. */
-  private generation = 0;
-  private held: { pending: number; generation: number } | undefined;
 
   constructor(
     private readonly deps: HandlerDeps,
@@ -35,7 +32,6 @@ export class ConsoleFeed {
 
   stop(): void {
     this.unlisten?.();
-    this.unlisten = undefined;
     clearInterval(this.keepalive);
     clearTimeout(this.timer);
     for (const res of this.clients) res.end();
@@ -48,22 +44,7 @@ export class ConsoleFeed {
     res.on("close", () => this.clients.delete(res));
   }
 
-  /**
-   * How many approvals wait, counted again only after a change was heard. Every creation, decision and
-   * expiry notifies (the same wake-ups the badge follows), so a held count is the current one; without
-   * it each page render would count all pending rows, which at 10,000 costs as much as the page's query.
-   */
-  async pendingCount(): Promise<number> {
-    if (this.unlisten && this.held?.generation === this.generation) return this.held.pending;
-    const generation = this.generation;
-    const pending = await pendingCount(this.deps);
-    // A change heard while counting may not be in this count: hold it only if none was.
-    if (this.unlisten && generation === this.generation) this.held = { pending, generation };
-    return pending;
-  }
-
   private note(id: string): void {
-    this.generation++;
     this.changed.add(id);
     this.timer ??= setTimeout(() => void this.flush(), GATHER_MS);
   }
@@ -74,7 +55,7 @@ export class ConsoleFeed {
     this.timer = undefined;
     if (this.clients.size === 0) return;
     try {
-      const pending = await this.pendingCount();
+      const pending = await pendingCount(this.deps);
       this.write(`event: changed\ndata: ${JSON.stringify({ pending, ids })}\n\n`);
     } catch (err) {
       this.onError(err);

@@ -6,10 +6,11 @@ import cookie from "@fastify/cookie";
 import csrf from "@fastify/csrf-protection";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { errorPage } from "../../blocks/html/error.tsx";
 import type { KeyAuthenticator } from "../../gateway/http/auth.ts";
+import { pendingCount } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { isCodedError } from "../../handlers/errors.ts";
 import { currentSession } from "./auth.ts";
@@ -166,7 +167,7 @@ function consolePlugin(web: WebContext) {
             title: status === 404 ? "Not found" : status === 403 ? "Refused" : "That did not work",
             message,
             viewer: signedIn ? viewerOf(request, reply) : null,
-            pending: signedIn ? await web.feed.pendingCount().catch(() => null) : null,
+            pending: signedIn ? await pendingCount(web.deps).catch(() => null) : null,
           }),
         );
     });

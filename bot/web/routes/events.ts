@@ -1,11 +1,12 @@
 // GET /console/events: Server-Sent Events that keep an open page current (see feed.ts). The stream is
 // handed to the feed and stays open until the page goes away or the server stops.
 import type { FastifyInstance } from "fastify";
+import { pendingCount } from "../../../handlers/approvals/index.ts";
 import type { WebContext } from "../context.ts";
 
 export function eventRoutes(scope: FastifyInstance, web: WebContext): void {
   scope.get("/events", async (_request, reply) => {
-    const pending = await web.feed.pendingCount();
+    const pending = await pendingCount(web.deps);
     reply.hijack();
     reply.raw.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
