@@ -6,7 +6,7 @@ import cookie from "@fastify/cookie";
 import csrf from "@fastify/csrf-protection";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { errorPage } from "../../blocks/html/error.tsx";
 import type { KeyAuthenticator } from "../../gateway/http/auth.ts";
