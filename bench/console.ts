@@ -4,7 +4,10 @@
 //       (status=pending, order=urgent, limit=50) and the same cursor; goal: ≤ 1.5× the API;
 //   (b) a decision made through the API → the open page's pending-count badge updated: the time from
 //       sending POST /v1/approvals/{id} to the Server-Sent Event on /console/events carrying the new
-//       count, over 100 decisions; goal: p99 ≤ 1 s. The decision's own round trip is the baseline.
+//       count, over 100 decisions; goal: p99 ≤ 1 s. The decision's own round trip is the baseline;
+//   (c) where the page's time beyond the API's goes: each piece only the page does (the session and key
+//       lookups, counting the pending approvals for the badge, rendering the HTML) timed on its own, beside
+//       the query both share.
 // Run: npm run bench -- console [samples]   (PGlite; COUNTERSIGN_TEST_DATABASE_URL=postgres://… for
 // PostgreSQL)
 //
@@ -12,8 +15,11 @@
 // SQL through the real schema; a session is made with the console's own session module, as a sign-in does.
 import { performance } from "node:perf_hooks";
 import { sql } from "drizzle-orm";
+import { queuePage } from "../blocks/html/queue.tsx";
 import { SESSION_COOKIE } from "../bot/web/auth.ts";
-import { createSession } from "../bot/web/sessions.ts";
+import { createSession, findSession } from "../bot/web/sessions.ts";
+import { hasOperatorKey } from "../gateway/keys.ts";
+import { listQueue, pendingCount } from "../handlers/approvals/index.ts";
 import { startTestApp } from "../test/helpers/app.ts";
 import { backend } from "../test/helpers/db.ts";
 
@@ -170,6 +176,53 @@ try {
     samples.pageDeep.push(pageDeep);
   }
 
+  // (c) The pieces, each on its own, interleaved like the requests above.
+  const deps = t.app.deps;
+  const shown = await listQueue(deps, { status: "pending", order: "urgent", limit: PAGE_SIZE });
+  const pieces = {
+    query: [] as number[],
+    session: [] as number[],
+    count: [] as number[],
+    render: [] as number[],
+  };
+  const timed = async (into: number[], fn: () => unknown, warm: boolean) => {
+    const at = performance.now();
+    await fn();
+    if (!warm) into.push(performance.now() - at);
+  };
+  for (let i = 0; i < SAMPLES + 10; i++) {
+    const warm = i < 10;
+    await timed(
+      pieces.query,
+      () => listQueue(deps, { status: "pending", order: "urgent", limit: PAGE_SIZE }),
+      warm,
+    );
+    await timed(
+      pieces.session,
+      async () => {
+        await findSession(db, session.token, new Date());
+        await hasOperatorKey(db, "ana@example.com", new Date());
+      },
+      warm,
+    );
+    await timed(pieces.count, () => pendingCount(deps), warm);
+    await timed(
+      pieces.render,
+      () =>
+        queuePage({
+          viewer: { email: "ana@example.com", csrf: "x".repeat(52) },
+          pending: PENDING,
+          tab: "pending",
+          filters: {},
+          items: shown.items,
+          decidable: () => true,
+          nextCursor: shown.nextCursor,
+          paged: false,
+        }),
+      warm,
+    );
+  }
+
   // (b) An open page's event stream; decisions through the API, one at a time, most urgent first.
   watcher = await EventWatcher.open(`${t.url}/console/events`, cookie);
   await watcher.arrivalOf(PENDING);
@@ -199,6 +252,10 @@ try {
     line(`Pending page, page ${DEEP_PAGE}: time to first byte`, samples.pageDeep, samples.apiDeep),
     line("baseline: POST /v1/approvals/{id} round trip", roundTrip),
     line("decision → the open page's badge (SSE)", toBadge, roundTrip),
+    line("shared by both: the queue query (listQueue)", pieces.query),
+    line("page only: session + operator key lookups", pieces.session, pieces.query),
+    line(`page only: counting ${PENDING} pending for the badge`, pieces.count, pieces.query),
+    line("page only: rendering 50 rows to HTML", pieces.render, pieces.query),
   );
   const ratio1 = pct(samples.page1, 50) / pct(samples.api1, 50);
   const ratioDeep = pct(samples.pageDeep, 50) / pct(samples.apiDeep, 50);
