@@ -4,6 +4,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider from "oidc-provider";
+import { BrowserAgent, type Page } from "./browser-agent.ts";
 
 export interface TestAccount {
   email?: string;
@@ -78,4 +79,22 @@ export async function startOidcProvider(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Opens the provider's authorization URL in `agent` and fills in its sign-in and consent forms as `login`,
+ * until the provider sends the browser to an address `backHere` accepts: answers that address, unrequested.
+ */
+export async function signInAtProvider(
+  authorizationUrl: string,
+  login: string,
+  backHere: (next: string) => boolean,
+  agent = new BrowserAgent(),
+): Promise<URL> {
+  let page: Page = await agent.open(authorizationUrl, { stopAt: backHere });
+  for (let step = 0; step < 4 && !page.location; step++) {
+    page = await agent.submit(page, { login, password: "any" }, backHere);
+  }
+  if (!page.location) throw new Error(`the provider never sent the browser back: ${page.body.slice(0, 300)}`);
+  return new URL(page.location);
 }

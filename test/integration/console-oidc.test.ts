@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consoleSessions } from "../../db/schema.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { BrowserAgent, type Page } from "../helpers/browser-agent.ts";
-import { startOidcProvider, type TestProvider } from "../helpers/oidc-provider.ts";
+import { signInAtProvider, startOidcProvider, type TestProvider } from "../helpers/oidc-provider.ts";
 import { freePort } from "../helpers/server-process.ts";
 
 const SECRET = "console-oidc-test-secret";
@@ -65,12 +65,8 @@ async function toCallback(login: string, via?: string): Promise<{ agent: Browser
   let authorization = new URL(start.location!);
   expect(authorization.origin).toBe(provider.issuer);
   if (via) authorization = new URL(authorization.pathname + authorization.search, via);
-  let page: Page = await agent.open(authorization.href, { stopAt: backHere });
-  for (let step = 0; step < 4 && !page.location; step++) {
-    page = await agent.submit(page, { login, password: "any" }, backHere);
-  }
-  expect(page.location, "the provider sent the browser back").toBeDefined();
-  return { agent, callback: page.location! };
+  const callback = await signInAtProvider(authorization.href, login, backHere, agent);
+  return { agent, callback: callback.href };
 }
 
 /** What a signed-in person would see of Pending with this agent's cookies. */

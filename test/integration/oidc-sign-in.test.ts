@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignInRefused } from "../../bot/web/oidc/refused.ts";
 import { OidcSignIn } from "../../bot/web/oidc/sign-in.ts";
-import { BrowserAgent, type Page } from "../helpers/browser-agent.ts";
-import { startOidcProvider, type TestProvider } from "../helpers/oidc-provider.ts";
+import { BrowserAgent } from "../helpers/browser-agent.ts";
+import { signInAtProvider, startOidcProvider, type TestProvider } from "../helpers/oidc-provider.ts";
 
 // Nothing listens here: the walk stops at the redirect back, and the test hands that URL over itself.
 const REDIRECT = "http://127.0.0.1:9/console/login/oidc/callback";
@@ -39,15 +39,8 @@ const oidcAt = (issuer: string) =>
 const backHere = (next: string) => next.startsWith(REDIRECT);
 
 /** Fills in the provider's sign-in and consent forms as `login`; answers the URL it sends the browser back to. */
-async function throughProvider(authorizationUrl: string, login: string): Promise<URL> {
-  const agent = new BrowserAgent();
-  let page: Page = await agent.open(authorizationUrl, { stopAt: backHere });
-  for (let step = 0; step < 4 && !page.location; step++) {
-    page = await agent.submit(page, { login, password: "any" }, backHere);
-  }
-  if (!page.location) throw new Error(`the provider never sent the browser back: ${page.body.slice(0, 300)}`);
-  return new URL(page.location);
-}
+const throughProvider = (authorizationUrl: string, login: string) =>
+  signInAtProvider(authorizationUrl, login, backHere);
 
 async function refusal(p: Promise<unknown>): Promise<SignInRefused> {
   const err = await p.then(
