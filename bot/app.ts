@@ -26,7 +26,6 @@ import { createLogger } from "./logger.ts";
 import { Sweeper } from "./sweeper.ts";
 import { createConsole } from "./web/index.ts";
 import { OIDC_CALLBACK_PATH } from "./web/oidc/routes.ts";
-import { OidcSignIn } from "./web/oidc/sign-in.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -139,8 +138,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     publicUrl: config.publicUrl,
     logger,
     mailSignInLink: email?.mailSignInLink,
-    oidc:
-      config.oidc && new OidcSignIn(config.oidc, { redirectUri: `${config.publicUrl}${OIDC_CALLBACK_PATH}` }),
+    // openid-client loads only when OpenID Connect is on, like the platform SDKs.
+    oidc: config.oidc
+      ? new (await import("./web/oidc/sign-in.ts")).OidcSignIn(config.oidc, {
+          redirectUri: `${config.publicUrl}${OIDC_CALLBACK_PATH}`,
+        })
+      : undefined,
   });
   await webConsole.register(server, auth);
   const dispatcher = new DeliveryDispatcher({
