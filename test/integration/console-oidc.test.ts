@@ -56,9 +56,13 @@ const backHere = (next: string) => next.startsWith(callbackPath);
  * sends the browser back: answers the agent (holding the console's cookies) and that callback URL.
  * `via` rewrites the provider's address, for a provider other than the configured one.
  */
-async function toCallback(login: string, via?: string): Promise<{ agent: BrowserAgent; callback: string }> {
+async function toCallback(
+  login: string,
+  via?: string,
+  startPath = "/console/login/oidc",
+): Promise<{ agent: BrowserAgent; callback: string }> {
   const agent = new BrowserAgent();
-  const start = await agent.open(`${t.url}/console/login/oidc`, {
+  const start = await agent.open(`${t.url}${startPath}`, {
     stopAt: (next) => !next.startsWith(t.url),
   });
   expect(start.status).toBe(303);
@@ -109,6 +113,21 @@ describe("console sign-in with OpenID Connect", () => {
     const landed = await agent.open(callback);
     expect(new URL(landed.url).pathname).toBe("/console/approvals");
     expect(landed.body).toContain("dan@example.com");
+  });
+
+  it("returns to the console page the sign-in began from, and never to another site", async () => {
+    const wanted = "/console/approvals/approval-none-such";
+    const { agent, callback } = await toCallback(
+      "ana",
+      undefined,
+      `/console/login/oidc?next=${encodeURIComponent(wanted)}`,
+    );
+    const back = await agent.open(callback, { stopAt: (next) => next.startsWith(t.url) });
+    expect(back.location).toBe(`${t.url}${wanted}`);
+
+    const away = await toCallback("ana", undefined, "/console/login/oidc?next=%2F%2Fevil.example.com%2F");
+    const landed = await away.agent.open(away.callback, { stopAt: (next) => next.startsWith(t.url) });
+    expect(landed.location).toBe(`${t.url}/console/approvals`);
   });
 
   it("refuses an answer whose state was changed or is missing: a page saying so, no session", async () => {
