@@ -156,6 +156,24 @@ describe.skipIf(!!NO_BROWSER)(`the web console in Chromium (${backend})`, () => 
     });
   });
 
+  it("decides from the keyboard alone: focus Reject, Enter, type the rationale, Tab, Enter", async () => {
+    const { approvalId } = await waiting("refund.issue", { ticket: "T-102", amount: 1 });
+    const ana = pages.ana!;
+    await ana.goto(`${t.url}/console/approvals`);
+    const row = rowOf(ana, approvalId);
+    await row.locator("details.reject > summary").focus();
+    await ana.keyboard.press("Enter");
+    await ana.keyboard.press("Tab");
+    await ana.keyboard.type("Not eligible");
+    await ana.keyboard.press("Tab");
+    await ana.keyboard.press("Enter");
+    await ana.waitForSelector(".notice.ok");
+    const {
+      decisions: [d],
+    } = await recorded(approvalId);
+    expect(d).toMatchObject({ decision: "reject", via: "web", rationale: "Not eligible" });
+  });
+
   it("bulk-approves three ticked rows with one shared rationale, each row reporting its outcome", async () => {
     const three = [];
     for (const n of [1, 2, 3]) three.push(await waiting("refund.issue", { ticket: `T-20${n}`, amount: n }));
@@ -461,6 +479,10 @@ describe.skipIf(!!NO_BROWSER)(`the web console in Chromium (${backend})`, () => 
     await ana.screenshot({ path: artifactPath("console-pending-1280x800.png") });
     const phone = await signIn("ana@example.com", { width: 390, height: 844 });
     await phone.screenshot({ path: artifactPath("console-pending-390x844.png") });
+    // Readable on a phone: nothing runs off the side of a 390 px screen.
+    await expect(phone.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(
+      390,
+    );
     expect(await axeViolations(phone)).toEqual([]);
     if (process.env.UPDATE_README_SCREENSHOT) {
       const docs = path.resolve(import.meta.dirname, "../../docs");
