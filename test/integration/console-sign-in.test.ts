@@ -140,6 +140,31 @@ describe(`console sign-in (${backend})`, () => {
     expect((await client.get("/console/approvals")).status).toBe(303);
   });
 
+  it("streams events to a signed-in page, and ends the stream when the person signs out", async () => {
+    const ana = new ConsoleClient(t.url);
+    await ana.signInWith((await link("ana@example.com")).body.url);
+    const anonymous = await fetch(`${t.url}/console/events`);
+    expect(anonymous.status).toBe(401);
+    const stream = await fetch(`${t.url}/console/events`, {
+      headers: { cookie: `countersign_session=${ana.cookie("countersign_session")}` },
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(stream.headers.get("cache-control")).toBe("no-store");
+    const reader = stream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^retry: 1000\nevent: changed\ndata: \{"pending":\d+,"ids":\[\]\}\n\n$/);
+
+    await ana.get("/console/approvals");
+    const signedOutAt = Date.now();
+    expect((await ana.post("/console/logout", {})).status).toBe(303);
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+    expect(Date.now() - signedOutAt).toBeLessThan(1_000);
+  });
+
   it("pages Pending by keyset with 10,000 approvals waiting: most urgent first, no row twice", async () => {
     // Times to the millisecond, as the app writes them (JavaScript Dates): the cursor carries milliseconds.
     await t.database.db.execute(sql`
