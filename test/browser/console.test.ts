@@ -349,6 +349,43 @@ describe.skipIf(!!NO_BROWSER)(`the web console in Chromium (${backend})`, () => 
     await expect(ana.locator("details.approve").count()).resolves.toBe(0);
   });
 
+  it("shows an expiry by the sweeper within a second, and History tells the timeout apart", async () => {
+    const { approvalId } = await waiting("refund.issue", { ticket: "T-660", amount: 6 });
+    const ana = pages.ana!;
+    await ana.goto(`${t.url}/console/approvals`);
+    await rowOf(ana, approvalId).waitFor();
+    offset.ms = 61 * 60 * 1000;
+    try {
+      await t.app.sweeper.runOnce();
+      await rowOf(ana, approvalId).waitFor({ state: "detached", timeout: 1000 });
+    } finally {
+      offset.ms = 0;
+    }
+    await ana.goto(`${t.url}/console/approvals?tab=history`);
+    const row = ana.locator(`#history tr[data-id="${approvalId}"]`);
+    await expect(row.textContent()).resolves.toMatch(/expired \(timeout\).*nobody \(timed out\).*sweeper/);
+  });
+
+  it("overrides under a Role the person belongs to, with a reason; History marks the override", async () => {
+    const { approvalId } = await waiting("vendor.pay", { vendor: "Initech", amount: 80, currency: "EUR" });
+    const ana = pages.ana!;
+    await ana.goto(`${t.url}/console/approvals/${approvalId}`);
+    await ana.getByText("Override (break-glass)").click();
+    await ana.getByLabel("Under Role").selectOption("duty");
+    await ana.getByLabel("Approve", { exact: true }).check();
+    await ana.getByLabel("Reason (recorded and announced)").fill("Vendor outage, CFO on the phone");
+    await ana.getByRole("button", { name: "Override" }).click();
+    await ana.waitForSelector(".notice.ok");
+    const {
+      decisions: [d],
+    } = await recorded(approvalId);
+    expect(d).toMatchObject({ kind: "override", grantBy: "duty", via: "web", decidedBy: "ana@example.com" });
+    await ana.goto(`${t.url}/console/approvals?tab=history`);
+    await expect(ana.locator(`#history tr[data-id="${approvalId}"]`).textContent()).resolves.toMatch(
+      /approved \(override\).*under duty: Vendor outage/,
+    );
+  });
+
   it("tells a late click who decided and records nothing", async () => {
     const { approvalId } = await waiting("refund.issue", { ticket: "T-600", amount: 7 });
     const ana = pages.ana!;
