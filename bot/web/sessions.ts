@@ -3,7 +3,7 @@
 // A session is read on every request (no cache): signing out on one replica ends it on all of them.
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import type { Queryable } from "../../db/open.ts";
+import { notify, type Queryable } from "../../db/open.ts";
 import { consoleLinks, consoleSessions } from "../../db/schema.ts";
 
 /** A session lasts a working day; signing in again is one click on a link or the OIDC provider. */
@@ -13,7 +13,12 @@ export const LINK_TTL_MS = 15 * 60 * 1000;
 
 export type SignInMethod = "link" | "oidc";
 
+/** A session ended: every replica closes the event streams it holds for it. Payload: its sessionId. */
+export const SESSION_ENDED = "countersign_console_session_ended";
+
 export interface ConsoleSession {
+  /** The token's hash: names the session (in NOTIFYs, to the feed) without being the credential. */
+  id: string;
   email: string;
   method: SignInMethod;
   expiresAt: Date;
@@ -58,15 +63,17 @@ export async function findSession(q: Queryable, token: string, now: Date): Promi
       ),
     )
     .limit(1);
-  return row ? { email: row.email, method: row.method as SignInMethod, expiresAt: row.expiresAt } : null;
+  if (!row) return null;
+  return { id: hash(token), email: row.email, method: row.method as SignInMethod, expiresAt: row.expiresAt };
 }
 
-/** Signs out: the session ends for every replica at once. */
+/** Signs out: the session ends for every replica at once, and their open event streams with it. */
 export async function endSession(q: Queryable, token: string, now: Date): Promise<void> {
   await q
     .update(consoleSessions)
     .set({ endedAt: now })
     .where(and(eq(consoleSessions.tokenHash, hash(token)), isNull(consoleSessions.endedAt)));
+  await notify(q, SESSION_ENDED, hash(token));
 }
 
 /** Mints a one-time sign-in link's token for a known operator. */

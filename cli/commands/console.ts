@@ -14,6 +14,7 @@ interface ConsoleLink {
 
 export function consoleCommand(program: Command, io: Io): void {
   const group = program.command("console").description("the web console (sign-in links need the admin key)");
+  examples(group, "countersign console link --operator ana@example.com");
   examples(
     group
       .command("link")

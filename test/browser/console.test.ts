@@ -156,6 +156,24 @@ describe.skipIf(!!NO_BROWSER)(`the web console in Chromium (${backend})`, () => 
     });
   });
 
+  it("decides from the keyboard alone: focus Reject, Enter, type the rationale, Tab, Enter", async () => {
+    const { approvalId } = await waiting("refund.issue", { ticket: "T-102", amount: 1 });
+    const ana = pages.ana!;
+    await ana.goto(`${t.url}/console/approvals`);
+    const row = rowOf(ana, approvalId);
+    await row.locator("details.reject > summary").focus();
+    await ana.keyboard.press("Enter");
+    await ana.keyboard.press("Tab");
+    await ana.keyboard.type("Not eligible");
+    await ana.keyboard.press("Tab");
+    await ana.keyboard.press("Enter");
+    await ana.waitForSelector(".notice.ok");
+    const {
+      decisions: [d],
+    } = await recorded(approvalId);
+    expect(d).toMatchObject({ decision: "reject", via: "web", rationale: "Not eligible" });
+  });
+
   it("bulk-approves three ticked rows with one shared rationale, each row reporting its outcome", async () => {
     const three = [];
     for (const n of [1, 2, 3]) three.push(await waiting("refund.issue", { ticket: `T-20${n}`, amount: n }));
@@ -331,6 +349,43 @@ describe.skipIf(!!NO_BROWSER)(`the web console in Chromium (${backend})`, () => 
     await expect(ana.locator("details.approve").count()).resolves.toBe(0);
   });
 
+  it("shows an expiry by the sweeper within a second, and History tells the timeout apart", async () => {
+    const { approvalId } = await waiting("refund.issue", { ticket: "T-660", amount: 6 });
+    const ana = pages.ana!;
+    await ana.goto(`${t.url}/console/approvals`);
+    await rowOf(ana, approvalId).waitFor();
+    offset.ms = 61 * 60 * 1000;
+    try {
+      await t.app.sweeper.runOnce();
+      await rowOf(ana, approvalId).waitFor({ state: "detached", timeout: 1000 });
+    } finally {
+      offset.ms = 0;
+    }
+    await ana.goto(`${t.url}/console/approvals?tab=history`);
+    const row = ana.locator(`#history tr[data-id="${approvalId}"]`);
+    await expect(row.textContent()).resolves.toMatch(/expired \(timeout\).*nobody \(timed out\).*sweeper/);
+  });
+
+  it("overrides under a Role the person belongs to, with a reason; History marks the override", async () => {
+    const { approvalId } = await waiting("vendor.pay", { vendor: "Initech", amount: 80, currency: "EUR" });
+    const ana = pages.ana!;
+    await ana.goto(`${t.url}/console/approvals/${approvalId}`);
+    await ana.getByText("Override (break-glass)").click();
+    await ana.getByLabel("Under Role").selectOption("duty");
+    await ana.getByLabel("Approve", { exact: true }).check();
+    await ana.getByLabel("Reason (recorded and announced)").fill("Vendor outage, CFO on the phone");
+    await ana.getByRole("button", { name: "Override" }).click();
+    await ana.waitForSelector(".notice.ok");
+    const {
+      decisions: [d],
+    } = await recorded(approvalId);
+    expect(d).toMatchObject({ kind: "override", grantBy: "duty", via: "web", decidedBy: "ana@example.com" });
+    await ana.goto(`${t.url}/console/approvals?tab=history`);
+    await expect(ana.locator(`#history tr[data-id="${approvalId}"]`).textContent()).resolves.toMatch(
+      /approved \(override\).*under duty: Vendor outage/,
+    );
+  });
+
   it("tells a late click who decided and records nothing", async () => {
     const { approvalId } = await waiting("refund.issue", { ticket: "T-600", amount: 7 });
     const ana = pages.ana!;
@@ -461,6 +516,10 @@ describe.skipIf(!!NO_BROWSER)(`the web console in Chromium (${backend})`, () => 
     await ana.screenshot({ path: artifactPath("console-pending-1280x800.png") });
     const phone = await signIn("ana@example.com", { width: 390, height: 844 });
     await phone.screenshot({ path: artifactPath("console-pending-390x844.png") });
+    // Readable on a phone: nothing runs off the side of a 390 px screen.
+    await expect(phone.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(
+      390,
+    );
     expect(await axeViolations(phone)).toEqual([]);
     if (process.env.UPDATE_README_SCREENSHOT) {
       const docs = path.resolve(import.meta.dirname, "../../docs");

@@ -140,15 +140,41 @@ describe(`console sign-in (${backend})`, () => {
     expect((await client.get("/console/approvals")).status).toBe(303);
   });
 
+  it("streams events to a signed-in page, and ends the stream when the person signs out", async () => {
+    const ana = new ConsoleClient(t.url);
+    await ana.signInWith((await link("ana@example.com")).body.url);
+    const anonymous = await fetch(`${t.url}/console/events`);
+    expect(anonymous.status).toBe(401);
+    const stream = await fetch(`${t.url}/console/events`, {
+      headers: { cookie: `countersign_session=${ana.cookie("countersign_session")}` },
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(stream.headers.get("cache-control")).toBe("no-store");
+    const reader = stream.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^retry: 1000\nevent: changed\ndata: \{"pending":\d+,"ids":\[\]\}\n\n$/);
+
+    await ana.get("/console/approvals");
+    const signedOutAt = Date.now();
+    expect((await ana.post("/console/logout", {})).status).toBe(303);
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+    expect(Date.now() - signedOutAt).toBeLessThan(1_000);
+  });
+
   it("pages Pending by keyset with 10,000 approvals waiting: most urgent first, no row twice", async () => {
+    // Times to the millisecond, as the app writes them (JavaScript Dates): the cursor carries milliseconds.
     await t.database.db.execute(sql`
       INSERT INTO approvals (id, status, agent, tool, action, input, approvers, approver_refs, channels,
         timeout_minutes, sla_at_risk_at, sla_breach_at, created_at, expires_at)
       SELECT 'approval-many-' || lpad(g::text, 5, '0'), 'pending', 'payments-bot', 'refund.issue', 'refund.issue',
         jsonb_build_object('n', g), '["ana@example.com"]', '["team:treasury"]', '[]', '60',
-        now() + interval '30 minutes', now() + interval '50 minutes', now(),
-        now() + interval '1 hour' + ((10001 - g) || ' seconds')::interval
-      FROM generate_series(1, 10000) AS g`);
+        t0 + interval '30 minutes', t0 + interval '50 minutes', t0,
+        t0 + interval '1 hour' + ((10001 - g) || ' seconds')::interval
+      FROM generate_series(1, 10000) AS g, (SELECT date_trunc('milliseconds', now()) AS t0) AS start`);
     const ana = new ConsoleClient(t.url);
     await ana.signInWith((await link("ana@example.com")).body.url);
     const seen: string[] = [];

@@ -5,7 +5,7 @@ import { pendingCount } from "../../../handlers/approvals/index.ts";
 import type { WebContext } from "../context.ts";
 
 export function eventRoutes(scope: FastifyInstance, web: WebContext): void {
-  scope.get("/events", async (_request, reply) => {
+  scope.get("/events", async (request, reply) => {
     const pending = await pendingCount(web.deps);
     reply.hijack();
     reply.raw.writeHead(200, {
@@ -17,6 +17,6 @@ export function eventRoutes(scope: FastifyInstance, web: WebContext): void {
     });
     // The count as it stands now, so a page that loaded a moment ago is right from the start.
     reply.raw.write(`retry: 1000\nevent: changed\ndata: ${JSON.stringify({ pending, ids: [] })}\n\n`);
-    web.feed.add(reply.raw);
+    web.feed.add(reply.raw, request.consoleSession!);
   });
 }
