@@ -18,6 +18,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           "*.password",
           "*.smtpUrl",
           "*.adminKey",
+          "*.clientSecret",
           "*.key",
         ],
         censor: "[redacted]",
