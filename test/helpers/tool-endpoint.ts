@@ -16,6 +16,10 @@ export interface Behaviour {
   status?: number;
   /** The answer's JSON; default {ok: true, path, received: <input>}. */
   body?: unknown;
+  /** The answer's text exactly as given (sent as JSON), for answers JSON.stringify would not write. */
+  raw?: string;
+  /** Answer only after this many milliseconds. */
+  delayMs?: number;
 }
 
 export interface ToolEndpoint {
@@ -58,8 +62,12 @@ export async function startToolEndpoint(port = 0): Promise<ToolEndpoint> {
         res.on("close", () => hanging.delete(res));
         return;
       }
-      res.writeHead(behaviour.status ?? 200, { "content-type": "application/json" });
-      res.end(JSON.stringify(behaviour.body ?? { ok: true, path, received: body }));
+      const answer = () => {
+        res.writeHead(behaviour.status ?? 200, { "content-type": "application/json" });
+        res.end(behaviour.raw ?? JSON.stringify(behaviour.body ?? { ok: true, path, received: body }));
+      };
+      if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs);
+      else answer();
     });
   });
   const countOf = (path: string) => requests.filter((r) => r.path === path).length;
