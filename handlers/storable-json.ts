@@ -1,3 +1,5 @@
+import { CodedError } from "./errors.ts";
+
 // What PostgreSQL can store as jsonb, decided in one place. It refuses three things a JSON value can
 // hold: U+0000 in a string or key, a lone UTF-16 surrogate (what `.slice()` leaves of a cut emoji), and
 // nesting deep enough to exhaust its stack. Requests holding one are refused at the edge, naming the
@@ -49,6 +51,12 @@ export function findUnstorable(value: unknown, path: string[] = [], depth = 0): 
 export function describeUnstorable(found: Unstorable, root: string): string {
   const shown = found.path.length > 8 ? [...found.path.slice(0, 8), "…"] : found.path;
   return `${[root, ...shown].filter(Boolean).join(".") || "body"}: ${found.problem}`;
+}
+
+/** Throws a 400 naming `field` (and the path inside it) when `value` cannot be stored. */
+export function assertStorable(value: unknown, field: string): void {
+  const found = findUnstorable(value);
+  if (found) throw new CodedError("bad_request", describeUnstorable(found, field), { field });
 }
 
 function printableKey(key: string): string {
