@@ -91,11 +91,16 @@ export function sendToolRequest(
   });
 }
 
-/** GET tools get the input as query parameters: strings as they are, anything else as JSON. */
+/**
+ * GET tools get the input as query parameters: strings as they are, anything else as JSON. A parameter the
+ * Tool URL fixes (`?tenant=acme`) is the operator's and is never replaced; calls naming one are refused
+ * before they get here (handlers/tool-input.ts), this keeps it so on every other path.
+ */
 function addQuery(url: URL, input: unknown) {
   if (typeof input !== "object" || input === null) return;
+  const fixed = new Set(url.searchParams.keys());
   for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
+    if (value === undefined || fixed.has(key)) continue;
     url.searchParams.set(key, typeof value === "string" ? value : JSON.stringify(value));
   }
 }

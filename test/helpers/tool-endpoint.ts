@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 export interface ToolRequest {
   method: string;
   path: string;
+  /** The query string's parameters, as the tool would read them. */
+  query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
 }
@@ -50,7 +52,8 @@ export async function startToolEndpoint(port = 0): Promise<ToolEndpoint> {
       try {
         body = text ? JSON.parse(text) : null;
       } catch {}
-      const request = { method: req.method ?? "GET", path, headers: req.headers, body };
+      const query = new URL(req.url ?? "/", "http://tool.local").searchParams;
+      const request = { method: req.method ?? "GET", path, query, headers: req.headers, body };
       requests.push(request);
       for (const w of waiters.filter((w) => w.path === path && countOf(path) > w.seen)) {
         waiters.splice(waiters.indexOf(w), 1);
