@@ -94,7 +94,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
   const metrics = createMetrics(deps);
   // Policies compile once here; every call is then a walk over closures.
-  const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
+  const gateway = createGateway(deps, compilePolicies(resources), logger, {
+    approvalsPerAgentPerMinute: config.approvalsPerAgentPerMinute,
+    ...options.gateway,
+  });
   const listener = options.listener ?? new HttpListener();
   const server = buildServer({ deps, auth, gateway }, metrics, logger, listener.factory);
   // Agents' MCP clients: /mcp/SERVER, beside the API on the same server.

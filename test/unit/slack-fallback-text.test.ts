@@ -16,7 +16,10 @@ const PUBLIC = "https://countersign.example.com";
 const MENTIONS = "<!channel> <!here> <@U0ANA00001> <https://evil.example|billing.example.com>";
 const pending = approvalFacts(sampleApproval({ tool: null, action: `deploy ${MENTIONS}` }), PUBLIC);
 const decided = approvalFacts(
-  sampleDecided({ kind: "override", grantBy: "break-glass", rationale: MENTIONS }, { tool: null, action: `deploy ${MENTIONS}` }),
+  sampleDecided(
+    { kind: "override", grantBy: "break-glass", rationale: MENTIONS },
+    { tool: null, action: `deploy ${MENTIONS}` },
+  ),
   PUBLIC,
 );
 
