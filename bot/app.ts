@@ -99,7 +99,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...options.gateway,
   });
   const listener = options.listener ?? new HttpListener();
-  const server = buildServer({ deps, auth, gateway }, metrics, logger, listener.factory);
+  const server = buildServer(
+    { deps, auth, gateway, metricsPublic: config.metricsPublic },
+    metrics,
+    logger,
+    listener.factory,
+  );
   // Agents' MCP clients: /mcp/SERVER, beside the API on the same server.
   const mcpSessions = new McpSessions(gateway, logger, options.mcp);
   mcpRoutes(server, {

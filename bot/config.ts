@@ -36,6 +36,9 @@ const envSchema = z.object({
     (v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1),
     { message: "must be a whole number of at least 1" },
   ),
+  COUNTERSIGN_METRICS_PUBLIC: optionalString.refine((v) => v === undefined || v === "true" || v === "false", {
+    message: "must be true or false",
+  }),
   COUNTERSIGN_SWEEP_CRON: optionalString.refine((v) => v === undefined || cron.validate(v), {
     message: "is not a valid node-cron schedule",
   }),
@@ -110,6 +113,8 @@ export interface Config {
   publicUrl: string;
   adminKey: string | undefined;
   sweepCron: string;
+  /** /metrics without the admin key (COUNTERSIGN_METRICS_PUBLIC=true). */
+  metricsPublic: boolean;
   /** How many approvals one agent may create a minute; past it, 429 rate_limited. */
   approvalsPerAgentPerMinute: number | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -208,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ).replace(/\/+$/, ""),
     adminKey: e.COUNTERSIGN_ADMIN_KEY,
     sweepCron: e.COUNTERSIGN_SWEEP_CRON ?? "*/10 * * * * *",
+    metricsPublic: e.COUNTERSIGN_METRICS_PUBLIC === "true",
     approvalsPerAgentPerMinute:
       e.COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE === undefined
         ? undefined
