@@ -17,7 +17,7 @@ import { createGateway, type Gateway, type GatewayOptions } from "../gateway/sub
 import { type Clock, systemClock } from "../handlers/clock.ts";
 import type { HandlerDeps } from "../handlers/deps.ts";
 import type { ResourceSet } from "../model/resources.ts";
-import { ensureAdminKey } from "./admin-key.ts";
+import { ADMIN_KEY_FILE, ensureAdminKey } from "./admin-key.ts";
 import type { Config } from "./config.ts";
 import { DeliveryDispatcher } from "./deliveries/dispatcher.ts";
 import type { Notifier } from "./deliveries/notifier.ts";
@@ -167,7 +167,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async start() {
       if (!config.adminKey) {
         const key = await ensureAdminKey(database, config.dataDir);
-        if (key) say(`admin key (shown once, also in ${config.dataDir}/admin.key): ${key}`);
+        // Start-up lines end up in container logs: they say where the key is, never the key.
+        if (key)
+          say(`admin key generated and written to ${path.join(config.dataDir, ADMIN_KEY_FILE)} (mode 600)`);
       }
       for (const line of config.channelsOff) say(line);
       // Requests get 503 "starting" until recovery has run: on PGlite it takes every executing call for
