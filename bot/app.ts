@@ -24,6 +24,8 @@ import type { Notifier } from "./deliveries/notifier.ts";
 import { HttpListener } from "./listener.ts";
 import { createLogger } from "./logger.ts";
 import { Sweeper } from "./sweeper.ts";
+import { createConsole } from "./web/index.ts";
+import { OIDC_CALLBACK_PATH } from "./web/oidc/routes.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -138,6 +140,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     notifiers.push(teams.notifier);
     await teams.register(server);
   }
+  // The web console for people, beside the API; with email on, /console/login mails sign-in links.
+  const webConsole = createConsole({
+    deps,
+    publicUrl: config.publicUrl,
+    logger,
+    mailSignInLink: email?.mailSignInLink,
+    // openid-client loads only when OpenID Connect is on, like the platform SDKs.
+    oidc: config.oidc
+      ? new (await import("./web/oidc/sign-in.ts")).OidcSignIn(config.oidc, {
+          redirectUri: `${config.publicUrl}${OIDC_CALLBACK_PATH}`,
+        })
+      : undefined,
+  });
+  await webConsole.register(server, auth);
   const dispatcher = new DeliveryDispatcher({
     deps,
     notifiers,
@@ -172,11 +188,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           say(`admin key generated and written to ${path.join(config.dataDir, ADMIN_KEY_FILE)} (mode 600)`);
       }
       for (const line of config.channelsOff) say(line);
+      if (config.oidc) {
+        say(
+          `console sign-in: OpenID Connect through ${config.oidc.issuer} (redirect URI to register: ${config.publicUrl}${OIDC_CALLBACK_PATH})`,
+        );
+      }
       // Requests get 503 "starting" until recovery has run: on PGlite it takes every executing call for
       // a dead one, which must not race a call the new process just started.
       const address = listener.url ?? (await listener.listen(config.host, config.port));
       await gateway.start();
       await auth.start();
+      await webConsole.start();
       mcpSessions.start();
       await server.ready();
       listener.ready();
@@ -188,6 +210,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async stop() {
       auth.stop();
+      webConsole.stop();
       await mcpSessions.stop();
       await gateway.stop();
       await listener.close();

@@ -16,6 +16,24 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+/** Plain http would let anyone on the path read the tokens; a provider on this machine (tests, dev) may use it. */
+function isIssuerUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
+const OIDC_VARIABLES = [
+  "COUNTERSIGN_OIDC_ISSUER",
+  "COUNTERSIGN_OIDC_CLIENT_ID",
+  "COUNTERSIGN_OIDC_CLIENT_SECRET",
+] as const;
+
 const envSchema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: "must start with postgres:// or postgresql://",
@@ -72,6 +90,11 @@ const envSchema = z.object({
     message: "must start with smtp:// or smtps://",
   }),
   EMAIL_FROM: optionalString,
+  COUNTERSIGN_OIDC_ISSUER: optionalString.refine((v) => v === undefined || isIssuerUrl(v), {
+    message: "must be the provider's issuer URL: https://…, or http:// only for localhost / 127.0.0.1",
+  }),
+  COUNTERSIGN_OIDC_CLIENT_ID: optionalString,
+  COUNTERSIGN_OIDC_CLIENT_SECRET: optionalString,
   LOG_LEVEL: optionalString.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
     message: `must be one of ${LOG_LEVELS.join(", ")}`,
   }),
@@ -102,6 +125,13 @@ export interface EmailConfig {
   from: string;
 }
 
+/** Console sign-in through an OpenID Connect provider (COUNTERSIGN_OIDC_*). */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 export interface Config {
   databaseUrl: string | undefined;
   host: string;
@@ -121,6 +151,8 @@ export interface Config {
   slack: SlackConfig | undefined;
   teams: TeamsConfig | undefined;
   email: EmailConfig | undefined;
+  /** Console sign-in through OpenID Connect; undefined when the three variables are unset. */
+  oidc: OidcConfig | undefined;
   /** One line per channel that is off, with the reason; printed at start-up. */
   channelsOff: string[];
 }
@@ -197,6 +229,21 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     channelsOff.push("email: off (no SMTP_URL)");
   }
 
+  // All or none: a half-configured provider would only fail at the first person's sign-in.
+  const oidcSet = OIDC_VARIABLES.filter((name) => e[name] !== undefined);
+  if (oidcSet.length > 0 && oidcSet.length < OIDC_VARIABLES.length) {
+    const missing = OIDC_VARIABLES.find((name) => e[name] === undefined)!;
+    throw new ConfigError(missing, `is required with ${oidcSet.join(" and ")} (set all three, or none)`);
+  }
+  const oidc: OidcConfig | undefined =
+    oidcSet.length === 0
+      ? undefined
+      : {
+          issuer: e.COUNTERSIGN_OIDC_ISSUER!,
+          clientId: e.COUNTERSIGN_OIDC_CLIENT_ID!,
+          clientSecret: e.COUNTERSIGN_OIDC_CLIENT_SECRET!,
+        };
+
   const resourcesBundled =
     e.COUNTERSIGN_RESOURCES === undefined && !existsSync(path.resolve(cwd, "resources"));
   return {
@@ -222,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     slack,
     teams,
     email,
+    oidc,
     channelsOff,
   };
 }

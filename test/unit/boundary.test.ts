@@ -55,6 +55,9 @@ const WRITERS: Record<string, readonly string[]> = {
   tool_calls: ["gateway/tool-calls/store.ts", "handlers/approvals/record-decision.ts"],
   api_keys: ["gateway/keys.ts"],
   server_secrets: ["bot/email/secret.ts"],
+  // The web console's sign-in state.
+  console_sessions: ["bot/web/sessions.ts"],
+  console_links: ["bot/web/sessions.ts"],
 };
 
 const PLATFORM_OR_DRIVER = /^(@slack\/|botbuilder|botframework-|nodemailer$|pg$|pg\/)/;
