@@ -4,8 +4,8 @@
 
 import type { Approval, BulkDecideResult } from "../../sdk/types.ts";
 import { pastTense, quorumProgress } from "../decision.ts";
-import { Csrf, Notice, renderPage, type Viewer } from "./layout.tsx";
 import { previewed } from "../view.ts";
+import { Csrf, Notice, renderPage, type Viewer } from "./layout.tsx";
 import { DecideControl, inputPreview, SlaBadge, Time, traceOf } from "./parts.tsx";
 
 export interface QueueFilters {
