@@ -29,20 +29,32 @@ function stringProblem(s: string): string | undefined {
   return undefined;
 }
 
-/** The first key or string PostgreSQL cannot store, or the first nesting past MAX_JSON_DEPTH. */
-export function findUnstorable(value: unknown, path: string[] = [], depth = 0): Unstorable | undefined {
+/**
+ * The first key or string PostgreSQL cannot store, or the first nesting past MAX_JSON_DEPTH. Every request
+ * body passes through here, so a clean value is walked without allocating: the path is built only on the
+ * way back from a find.
+ */
+export function findUnstorable(value: unknown): Unstorable | undefined {
+  return walk(value, 0);
+}
+
+function walk(value: unknown, depth: number): Unstorable | undefined {
   if (typeof value === "string") {
     const problem = stringProblem(value);
-    return problem ? { path, problem } : undefined;
+    return problem ? { path: [], problem } : undefined;
   }
   if (typeof value !== "object" || value === null || Buffer.isBuffer(value)) return undefined;
-  if (depth >= MAX_JSON_DEPTH) return { path, problem: DEPTH_PROBLEM };
-  for (const [key, inner] of Object.entries(value)) {
-    const at = [...path, printableKey(key)];
+  if (depth >= MAX_JSON_DEPTH) return { path: [], problem: DEPTH_PROBLEM };
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const problem = stringProblem(key);
-    if (problem) return { path: at, problem };
-    const found = findUnstorable(inner, at, depth + 1);
-    if (found) return found;
+    const found = problem
+      ? { path: [], problem }
+      : walk((value as Record<string, unknown>)[key], depth + 1);
+    if (found) {
+      found.path.unshift(printableKey(key));
+      return found;
+    }
   }
   return undefined;
 }

@@ -3,6 +3,7 @@
 // for a tool that is not idempotent.
 import http from "node:http";
 import https from "node:https";
+import { urlToHttpOptions } from "node:url";
 import {
   MAX_JSON_DEPTH,
   mayHoldUnstorable,
@@ -34,10 +35,14 @@ export function sendToolRequest(
   opts: { idempotencyKey?: string | undefined } = {},
 ): Promise<Attempt> {
   return new Promise((resolve) => {
-    const url = new URL(endpoint.url);
-    const method = endpoint.method.toUpperCase();
-    const hasBody = method !== "GET" && method !== "HEAD";
-    if (!hasBody) addQuery(url, input);
+    const { target, method, hasBody, https: secure } = requestTarget(endpoint);
+    let where = target;
+    if (!hasBody) {
+      // A fresh copy each call: the input's query parameters join the ones the Tool URL fixes.
+      const url = new URL(endpoint.url);
+      addQuery(url, input);
+      where = urlToHttpOptions(url);
+    }
     const payload = hasBody ? Buffer.from(JSON.stringify(input ?? {})) : undefined;
     const headers: Record<string, string> = { accept: "application/json, text/plain;q=0.9, */*;q=0.5" };
     Object.assign(headers, endpoint.headers);
@@ -55,9 +60,9 @@ export function sendToolRequest(
       clearTimeout(timer);
       resolve(attempt);
     };
-    const lib = url.protocol === "https:" ? https : http;
-    const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
-    const req = lib.request(url, { method, headers, agent }, (res) => {
+    const lib = secure ? https : http;
+    const agent = secure ? agents["https:"] : agents["http:"];
+    const req = lib.request({ ...where, method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () =>
@@ -90,6 +95,33 @@ export function sendToolRequest(
     }, endpoint.timeoutMs);
     req.end(payload);
   });
+}
+
+interface RequestTarget {
+  /** The Tool URL as node:http's options; a GET tool's calls each add their query to a copy instead. */
+  target: http.RequestOptions;
+  method: string;
+  hasBody: boolean;
+  https: boolean;
+}
+
+// Worked out once per endpoint object (a resources reload makes new ones), not on every call.
+const targets = new WeakMap<Endpoint, RequestTarget>();
+
+function requestTarget(endpoint: Endpoint): RequestTarget {
+  let found = targets.get(endpoint);
+  if (!found) {
+    const url = new URL(endpoint.url);
+    const method = endpoint.method.toUpperCase();
+    found = {
+      target: urlToHttpOptions(url),
+      method,
+      hasBody: method !== "GET" && method !== "HEAD",
+      https: url.protocol === "https:",
+    };
+    targets.set(endpoint, found);
+  }
+  return found;
 }
 
 /**

@@ -24,6 +24,34 @@ const callBody = z.object({
   requestedBy: requestedBy.optional(),
 });
 
+type CallBody = z.infer<typeof callBody>;
+
+/**
+ * Every call's body is read here, so the usual one ({tool, input, idempotencyKey?}, well-formed) is taken
+ * as it is; any other (a bad field, requestedBy, extra keys) goes through zod, which gives the same value
+ * or the 400 naming what is wrong.
+ */
+function readCallBody(body: unknown): CallBody {
+  if (typeof body === "object" && body !== null) {
+    const { tool, input, idempotencyKey } = body as Record<string, unknown>;
+    let fields = 2;
+    if (idempotencyKey !== undefined) fields++;
+    if (
+      typeof tool === "string" &&
+      tool.length > 0 &&
+      typeof input === "object" &&
+      input !== null &&
+      !Array.isArray(input) &&
+      (idempotencyKey === undefined ||
+        (typeof idempotencyKey === "string" && idempotencyKey.length > 0 && idempotencyKey.length <= 200)) &&
+      Object.keys(body).length === fields
+    ) {
+      return { tool, input: input as Record<string, unknown>, idempotencyKey };
+    }
+  }
+  return parseWith(callBody, body);
+}
+
 /** 200 once run, 202 while it waits or runs, and a denied call as the 403 error CONTRACT.md shows. */
 function answer(reply: FastifyReply, call: ToolCall) {
   if (call.status === "denied") {
@@ -42,7 +70,7 @@ export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
 
   app.post("/v1/tool-calls", async (request, reply) => {
     const principal = await ctx.auth.require(request, "agent");
-    const body = parseWith(callBody, request.body);
+    const body = readCallBody(request.body);
     const { call } = await submitToolCall(gateway, { agent: principal.subject, ...body });
     return answer(reply, call);
   });
