@@ -1,7 +1,6 @@
 // The agents' tool calls: make one (200 run, 202 waiting for a human, 403 denied) and read one, with
 // `?wait=S` to hear of its next status change as it happens.
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { z } from "zod";
 import { CodedError } from "../../../handlers/errors.ts";
 import type { ToolCall } from "../../../sdk/types.ts";
 import { submitToolCall } from "../../submit/tool-call.ts";
@@ -9,48 +8,9 @@ import { findCallForWait } from "../../tool-calls/store.ts";
 import { isSettled, presentToolCall } from "../../tool-calls/view.ts";
 import { waitForCall } from "../../wait/waits.ts";
 import type { HttpContext } from "../context.ts";
+import { readCallBody } from "../call-body.ts";
 import { parseWith } from "../errors.ts";
-import { requestedBy } from "../fields.ts";
 import { abortOnHangUp, waitQuery } from "../wait.ts";
-
-const callBody = z.object({
-  tool: z.string({ message: "required: the name of a Tool" }).min(1, "must not be empty"),
-  input: z.record(z.string(), z.unknown(), { message: "must be a JSON object" }).default({}),
-  idempotencyKey: z
-    .string({ message: "must be a string" })
-    .min(1, "must not be empty")
-    .max(200, "must be at most 200 characters")
-    .optional(),
-  requestedBy: requestedBy.optional(),
-});
-
-type CallBody = z.infer<typeof callBody>;
-
-/**
- * Every call's body is read here, so the usual one ({tool, input, idempotencyKey?}, well-formed) is taken
- * as it is; any other (a bad field, requestedBy, extra keys) goes through zod, which gives the same value
- * or the 400 naming what is wrong.
- */
-function readCallBody(body: unknown): CallBody {
-  if (typeof body === "object" && body !== null) {
-    const { tool, input, idempotencyKey } = body as Record<string, unknown>;
-    let fields = 2;
-    if (idempotencyKey !== undefined) fields++;
-    if (
-      typeof tool === "string" &&
-      tool.length > 0 &&
-      typeof input === "object" &&
-      input !== null &&
-      !Array.isArray(input) &&
-      (idempotencyKey === undefined ||
-        (typeof idempotencyKey === "string" && idempotencyKey.length > 0 && idempotencyKey.length <= 200)) &&
-      Object.keys(body).length === fields
-    ) {
-      return { tool, input: input as Record<string, unknown>, idempotencyKey };
-    }
-  }
-  return parseWith(callBody, body);
-}
 
 /** 200 once run, 202 while it waits or runs, and a denied call as the 403 error CONTRACT.md shows. */
 function answer(reply: FastifyReply, call: ToolCall) {
