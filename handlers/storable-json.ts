@@ -48,9 +48,7 @@ function walk(value: unknown, depth: number): Unstorable | undefined {
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
     const problem = stringProblem(key);
-    const found = problem
-      ? { path: [], problem }
-      : walk((value as Record<string, unknown>)[key], depth + 1);
+    const found = problem ? { path: [], problem } : walk((value as Record<string, unknown>)[key], depth + 1);
     if (found) {
       found.path.unshift(printableKey(key));
       return found;

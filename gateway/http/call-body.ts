@@ -42,4 +42,3 @@ export function readCallBody(body: unknown): CallBody {
   }
   return parseWith(callBody, body);
 }
-

@@ -7,8 +7,8 @@ import { submitToolCall } from "../../submit/tool-call.ts";
 import { findCallForWait } from "../../tool-calls/store.ts";
 import { isSettled, presentToolCall } from "../../tool-calls/view.ts";
 import { waitForCall } from "../../wait/waits.ts";
-import type { HttpContext } from "../context.ts";
 import { readCallBody } from "../call-body.ts";
+import type { HttpContext } from "../context.ts";
 import { parseWith } from "../errors.ts";
 import { abortOnHangUp, waitQuery } from "../wait.ts";
 
