@@ -18,6 +18,8 @@ import { type Clock, systemClock } from "../handlers/clock.ts";
 import type { HandlerDeps } from "../handlers/deps.ts";
 import type { ResourceSet } from "../model/resources.ts";
 import { ensureAdminKey } from "./admin-key.ts";
+import { AuditCheckpointer } from "./audit-checkpointer.ts";
+import { loadAuditKeys } from "./audit-key.ts";
 import type { Config } from "./config.ts";
 import { DeliveryDispatcher } from "./deliveries/dispatcher.ts";
 import type { Notifier } from "./deliveries/notifier.ts";
@@ -52,6 +54,8 @@ export interface App {
   server: FastifyInstance;
   dispatcher: DeliveryDispatcher;
   sweeper: Sweeper;
+  /** Signs the audit chain's head periodically and on stop. */
+  checkpointer: AuditCheckpointer;
   gateway: Gateway;
   mcpSessions: McpSessions;
   logger: Logger;
@@ -91,12 +95,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ownsDatabase = options.database === undefined;
   const deps: HandlerDeps = { database, clock: options.clock ?? systemClock, resources: () => resources };
 
+  let audit: ReturnType<typeof loadAuditKeys>;
+  try {
+    audit = loadAuditKeys(config.audit);
+  } catch (err) {
+    if (ownsDatabase) await database.close();
+    lock?.release();
+    throw err;
+  }
+  const checkpointer = new AuditCheckpointer(deps, audit, logger, config.audit.checkpointSeconds * 1000);
   const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
   const metrics = createMetrics(deps);
   // Policies compile once here; every call is then a walk over closures.
   const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
   const listener = options.listener ?? new HttpListener();
-  const server = buildServer({ deps, auth, gateway }, metrics, logger, listener.factory);
+  const server = buildServer({ deps, auth, gateway, audit }, metrics, logger, listener.factory);
   // Agents' MCP clients: /mcp/SERVER, beside the API on the same server.
   const mcpSessions = new McpSessions(gateway, logger, options.mcp);
   mcpRoutes(server, {
@@ -153,6 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     server,
     dispatcher,
     sweeper,
+    checkpointer,
     gateway,
     mcpSessions,
     logger,
@@ -173,6 +187,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await dispatcher.start();
       await slack?.start();
       sweeper.start();
+      checkpointer.start();
       say(`countersign listening on ${address} (database: ${database.kind})`);
       return address;
     },
@@ -185,6 +200,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await slack?.stop();
       await sweeper.stop();
       await dispatcher.stop();
+      // After everything that appends to the log: the last checkpoint covers the whole run.
+      await checkpointer.stop();
       // After the dispatcher: a send under way finishes on the open transport.
       email?.stop();
       if (ownsDatabase) await database.close();

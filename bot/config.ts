@@ -16,6 +16,8 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+const linkKeyBytes = (v: string) => Buffer.from(v, "base64url").length;
+
 const envSchema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: "must start with postgres:// or postgresql://",
@@ -65,6 +67,19 @@ const envSchema = z.object({
     message: "must start with smtp:// or smtps://",
   }),
   EMAIL_FROM: optionalString,
+  COUNTERSIGN_AUDIT_KEY_FILE: optionalString,
+  COUNTERSIGN_AUDIT_TRUSTED_KEYS: optionalString,
+  COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: optionalString.refine(
+    (v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 86_400),
+    { message: "must be a whole number of seconds from 1 to 86400" },
+  ),
+  COUNTERSIGN_EMAIL_LINK_KEY: optionalString.refine((v) => v === undefined || linkKeyBytes(v) >= 32, {
+    message: "must be at least 32 random bytes, base64url-encoded (openssl rand -base64 32)",
+  }),
+  COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY: optionalString.refine(
+    (v) => v === undefined || linkKeyBytes(v) >= 32,
+    { message: "must be at least 32 random bytes, base64url-encoded" },
+  ),
   LOG_LEVEL: optionalString.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
     message: `must be one of ${LOG_LEVELS.join(", ")}`,
   }),
@@ -93,6 +108,19 @@ export interface TeamsConfig {
 export interface EmailConfig {
   smtpUrl: string;
   from: string;
+  /** COUNTERSIGN_EMAIL_LINK_KEY; otherwise linkKeyFile (created on first start). Never in the database. */
+  linkKey: Buffer | undefined;
+  linkKeyFile: string;
+  /** COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY: still accepted (not used to sign) while its links live. */
+  previousLinkKey: Buffer | undefined;
+}
+
+export interface AuditConfig {
+  /** The Ed25519 private key (PKCS#8 PEM) that signs checkpoints; created mode 600 when absent. */
+  keyFile: string;
+  /** Public keys (PEM files) also trusted by verify: the keys this one replaced. */
+  trustedKeyFiles: string[];
+  checkpointSeconds: number;
 }
 
 export interface Config {
@@ -110,6 +138,7 @@ export interface Config {
   slack: SlackConfig | undefined;
   teams: TeamsConfig | undefined;
   email: EmailConfig | undefined;
+  audit: AuditConfig;
   /** One line per channel that is off, with the reason; printed at start-up. */
   channelsOff: string[];
 }
@@ -135,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const host = e.HOST ?? "127.0.0.1";
   const port = e.PORT === undefined ? 8080 : Number(e.PORT);
   const channelsOff: string[] = [];
+  const dataDir = path.resolve(cwd, e.COUNTERSIGN_DATA_DIR ?? ".countersign");
 
   let slack: SlackConfig | undefined;
   if (e.SLACK_BOT_TOKEN) {
@@ -181,10 +211,30 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   let email: EmailConfig | undefined;
   if (e.SMTP_URL) {
     if (!e.EMAIL_FROM) throw new ConfigError("EMAIL_FROM", "is required with SMTP_URL");
-    email = { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM };
+    email = {
+      smtpUrl: e.SMTP_URL,
+      from: e.EMAIL_FROM,
+      linkKey: e.COUNTERSIGN_EMAIL_LINK_KEY
+        ? Buffer.from(e.COUNTERSIGN_EMAIL_LINK_KEY, "base64url")
+        : undefined,
+      linkKeyFile: path.join(dataDir, "email-link.key"),
+      previousLinkKey: e.COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY
+        ? Buffer.from(e.COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY, "base64url")
+        : undefined,
+    };
   } else {
     channelsOff.push("email: off (no SMTP_URL)");
   }
+
+  const audit: AuditConfig = {
+    keyFile: path.resolve(cwd, e.COUNTERSIGN_AUDIT_KEY_FILE ?? path.join(dataDir, "audit-signing-key.pem")),
+    trustedKeyFiles: (e.COUNTERSIGN_AUDIT_TRUSTED_KEYS ?? "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter((f) => f !== "")
+      .map((f) => path.resolve(cwd, f)),
+    checkpointSeconds: Number(e.COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS ?? 60),
+  };
 
   const resourcesBundled =
     e.COUNTERSIGN_RESOURCES === undefined && !existsSync(path.resolve(cwd, "resources"));
@@ -192,7 +242,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     databaseUrl: e.DATABASE_URL,
     host,
     port,
-    dataDir: path.resolve(cwd, e.COUNTERSIGN_DATA_DIR ?? ".countersign"),
+    dataDir,
     resourcesPath: resourcesBundled
       ? BUNDLED_RESOURCES
       : path.resolve(cwd, e.COUNTERSIGN_RESOURCES ?? "resources"),
@@ -206,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     slack,
     teams,
     email,
+    audit,
     channelsOff,
   };
 }
