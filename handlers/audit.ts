@@ -9,6 +9,7 @@ import type { AuditCheckpoint, AuditEvent, AuditPage, AuditVerification } from "
 import { AuditProofChecker, GENESIS_HASH, type HashedEventFields, hashEvent } from "./audit-proof.ts";
 
 export { GENESIS_HASH, hashEvent };
+
 // Serialises appends to the chain across every process sharing the database, until the transaction ends.
 const AUDIT_CHAIN_LOCK = 727_002;
 

@@ -71,7 +71,9 @@ describe(`immutable ledger (${backend})`, () => {
   it("refuses UPDATE, DELETE and TRUNCATE on the audit log's signed checkpoints", async () => {
     await t.app.checkpointer.checkpoint();
     const count = async () =>
-      (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_checkpoints`))[0]!.n;
+      (
+        await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM audit_checkpoints`)
+      )[0]!.n;
     expect(await count()).toBe(1);
     await expectRefused(t.database.db.execute(sql`UPDATE audit_checkpoints SET head_hash = 'forged'`));
     await expectRefused(t.database.db.execute(sql`DELETE FROM audit_checkpoints`));
@@ -98,6 +100,8 @@ describe(`immutable ledger (${backend})`, () => {
     });
     const after = await t.call("GET", "/v1/audit/verify", { key: t.adminKey });
     expect(after.body).toMatchObject({ ok: false, firstBadEventId: Number(target!.id) });
-    expect(after.body.problems).toContain(`event ${target!.id}: its hash does not match its contents (edited?)`);
+    expect(after.body.problems).toContain(
+      `event ${target!.id}: its hash does not match its contents (edited?)`,
+    );
   });
 });
