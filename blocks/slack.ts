@@ -118,7 +118,7 @@ function cardBody(f: ApprovalFacts): Block[] {
     header(f.title),
     factFields(f),
     section(
-      `*Input*${f.inputTruncated ? " (truncated)" : ""}\n${codeBlock(f.inputPreview, L.sectionText - 20)}`,
+      `*${f.previewLabel}*${f.inputTruncated ? " (truncated)" : ""}\n${codeBlock(f.inputPreview, L.sectionText - 20)}`,
       {
         block_id: "input",
       },
@@ -211,7 +211,10 @@ export function decideModal(
     // An editable input replaces the preview; a note that it cannot be edited here comes after it.
     ...(edit?.editable
       ? edit.blocks
-      : [section(codeBlock(f.inputPreview, L.sectionText)), ...(edit?.blocks ?? [])]),
+      : [
+          section(`*${f.previewLabel}*\n${codeBlock(f.inputPreview, L.sectionText - 20)}`),
+          ...(edit?.blocks ?? []),
+        ]),
     rationaleInput(
       !f.rationaleRequired,
       "Recorded with the decision in the audit log and shown on every card.",

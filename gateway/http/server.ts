@@ -10,7 +10,6 @@ import { CodedError } from "../../handlers/errors.ts";
 import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
-import { refuseNul } from "./no-nul.ts";
 import { openApiDocument } from "./openapi.ts";
 import { trackRoutes } from "./route-table.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -20,6 +19,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { mcpServerRoutes } from "./routes/mcp-servers.ts";
 import { toolCallRoutes } from "./routes/tool-calls.ts";
+import { refuseUnstorable } from "./storable-request.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -55,7 +55,7 @@ export function buildServer(
 
   // Only the JSON API: the chat and email endpoints check their own requests first (Slack's signature).
   app.addHook("preValidation", async (request) => {
-    if (request.url.startsWith("/v1/")) refuseNul(request);
+    if (request.url.startsWith("/v1/")) refuseUnstorable(request);
   });
 
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
