@@ -26,7 +26,7 @@ export function conformance(doc: unknown): Conformance {
   ajv.addSchema(doc as object, DOC_ID);
   const templates = Object.keys(paths).map((t) => ({
     t,
-    re: new RegExp(`^${t.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+    re: new RegExp(`^${t.replace(/\{[^}]+\}/g, "[^/]*")}$`),
     // Static segments win over parameters (/v1/approvals/bulk-decide over /v1/approvals/{id}).
     params: (t.match(/\{/g) ?? []).length,
   }));
