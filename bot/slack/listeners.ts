@@ -4,7 +4,6 @@ import type { App, RespondFn } from "@slack/bolt";
 import {
   ACTION,
   approvalCard,
-  type BulkMetadata,
   bulkDecideModal,
   bulkResultModal,
   RATIONALE_BLOCK,
@@ -20,7 +19,7 @@ import type { Approval } from "../../sdk/types.ts";
 import { slackCommands } from "./commands.ts";
 import type { SlackContext } from "./context.ts";
 import { openDecideModal, submitDecideModal } from "./decide-modal.ts";
-import type { ActionBody, ViewBody } from "./payloads.ts";
+import { type ActionBody, readMetadata, UNREADABLE_METADATA, type ViewBody } from "./payloads.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { errorText } from "./replies.ts";
 import { slackBlocks, slackView } from "./web.ts";
@@ -80,7 +79,8 @@ export function registerListeners(app: App, ctx: SlackContext): void {
 
   app.view(VIEW.bulkDecide, async ({ ack, body }) => {
     const b = body as unknown as ViewBody;
-    const meta = JSON.parse(b.view.private_metadata) as BulkMetadata;
+    const meta = readMetadata(b.view, "bulk");
+    if (!meta) return ack({ response_action: "errors", errors: { [RATIONALE_BLOCK]: UNREADABLE_METADATA } });
     const rationale = rationaleOf(b);
     if (rationale.trim() === "") {
       return ack({

@@ -10,6 +10,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACTION, VIEW } from "../../blocks/slack.ts";
 import { LinkSigner } from "../../bot/email/links.ts";
 import { queryRows } from "../../db/open.ts";
 import { routeTable } from "../../gateway/http/route-table.ts";
@@ -26,9 +27,16 @@ import {
   SlackSender,
   slashCommandBody,
   USERS,
+  viewSubmissionPayload,
 } from "../helpers/slack-request.ts";
 import { type SmtpSink, startSmtpSink } from "../helpers/smtp-sink.ts";
-import { invokeActivity, messageActivity, TEAMS_USERS, TeamsSender } from "../helpers/teams-request.ts";
+import {
+  BILLING_CHANNEL,
+  invokeActivity,
+  messageActivity,
+  TEAMS_USERS,
+  TeamsSender,
+} from "../helpers/teams-request.ts";
 
 /** Time each target may take; fast-check stops starting new runs past it. */
 const BUDGET_MS = { v1: 20_000, slack: 6_000, teams: 6_000, email: 6_000 };
@@ -101,6 +109,8 @@ describe(`fuzz: every way in (${backend})`, () => {
       FakeBotConnector.start(),
       startSmtpSink(),
     ]);
+    // The channel the activities come from exists at the fake Bot Connector, so replies to them post.
+    connector.conversations.add(BILLING_CHANNEL);
     t = await startTestApp({
       env: {
         ...connector.env(),
@@ -216,16 +226,41 @@ describe(`fuzz: every way in (${backend})`, () => {
 
   it("signed Slack slash commands and interactivity: no 5xx, refusals change nothing", async () => {
     const slack = new SlackSender(t.url, SIGNING_SECRET, slackFake.responseUrl());
+    const str = (v: unknown) => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
     const interactivity = fc.oneof(
-      // A button press whose value and action id are hostile.
+      // A press of one of the product's buttons, on a real approval or with a hostile value.
       fc
-        .record({ actionId: fc.constantFrom("approve", "reject", "edit", "open"), value: hostileValue })
+        .record({
+          actionId: fc.constantFrom(...Object.values(ACTION)),
+          value: fc.oneof(fc.constantFrom(...approvalIds), hostileValue.map(str)),
+        })
         .map(({ actionId, value }) =>
+          formPayload(blockActionsPayload(USERS.ana, { actionId, value }, slackFake.responseUrl())),
+        ),
+      // A modal submitted with hostile metadata or rationale.
+      fc
+        .record({
+          callbackId: fc.constantFrom(...Object.values(VIEW)),
+          metadata: fc.oneof(
+            fc
+              .constantFrom(...approvalIds)
+              .map((id) => JSON.stringify({ approvalId: id, decision: "approve" })),
+            hostileValue.map(str),
+          ),
+          rationale: fc.option(hostileValue.map(str)),
+        })
+        .map(({ callbackId, metadata, rationale }) =>
           formPayload(
-            blockActionsPayload(
+            viewSubmissionPayload(
               USERS.ana,
-              { actionId, value: String(typeof value === "string" ? value : JSON.stringify(value)) },
-              slackFake.responseUrl(),
+              {
+                id: "V0FAKE",
+                type: "modal",
+                callback_id: callbackId,
+                private_metadata: metadata,
+                blocks: [],
+              },
+              rationale,
             ),
           ),
         ),
