@@ -2,8 +2,9 @@
 // the triggers, edit an event and recompute every later hash (the chain alone then holds), or cut off the
 // newest events: the checkpoints signed with a key the database never held catch both. An export is
 // checked offline by a third party holding only the public key, and a tampered export is refused.
-import { generateKeyPairSync, sign } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,12 +14,14 @@ import { AuditProofChecker, checkpointMessage, hashEvent } from "../../handlers/
 import type { AuditExport } from "../../sdk/types.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { runCliInProcess } from "../helpers/cli.ts";
-import { backend } from "../helpers/db.ts";
+import { backend, testDatabase } from "../helpers/db.ts";
 import { seedApproval } from "../helpers/seed.ts";
 
 describe(`audit proof (${backend})`, () => {
   let t: TestApp;
-  afterEach(() => t?.close());
+  afterEach(async () => {
+    await t?.close();
+  });
 
   /** A server with three decided approvals and a checkpoint of the head; answers the events' ids. */
   async function loggedServer(): Promise<number[]> {
@@ -88,6 +91,60 @@ describe(`audit proof (${backend})`, () => {
     expect(await verify()).toMatchObject({ ok: true, signedThrough: ids.at(-1), unsignedEvents: 1 });
     await t.app.checkpointer.checkpoint();
     expect(await verify()).toMatchObject({ ok: true, unsignedEvents: 0, checkpoints: 2 });
+  });
+
+  it("signs the head once more on shutdown, so the last events of a run are vouched for", async () => {
+    const database = await testDatabase();
+    try {
+      t = await startTestApp({ database });
+      await seedApproval(t.app.deps);
+      await t.close();
+      const [head] = await queryRows<{ id: string }>(
+        database.db,
+        sql`SELECT max(id) AS id FROM audit_events`,
+      );
+      const [newest] = await queryRows<{ event_id: string }>(
+        database.db,
+        sql`SELECT event_id FROM audit_checkpoints ORDER BY id DESC LIMIT 1`,
+      );
+      expect(Number(newest?.event_id)).toBe(Number(head!.id));
+    } finally {
+      t = undefined as unknown as TestApp;
+      await database.drop();
+    }
+  });
+
+  it("a rotated key: old checkpoints verify once the old public key is listed in COUNTERSIGN_AUDIT_TRUSTED_KEYS", async () => {
+    const database = await testDatabase();
+    try {
+      t = await startTestApp({ database });
+      await seedApproval(t.app.deps);
+      const oldPem = readFileSync(path.join(t.dataDir, "audit-signing-key.pem"), "utf8");
+      await t.close(); // signs the head with the old key
+      const dir = mkdtempSync(path.join(tmpdir(), "countersign-rotation-"));
+      const oldPub = path.join(dir, "old.pub");
+      writeFileSync(oldPub, createPublicKey(oldPem).export({ type: "spki", format: "pem" }));
+      const newKey = path.join(dir, "new.pem");
+
+      t = await startTestApp({ database, env: { COUNTERSIGN_AUDIT_KEY_FILE: newKey } });
+      const untrusted = await verify();
+      expect(untrusted.ok).toBe(false);
+      expect(untrusted.problems).toEqual([expect.stringMatching(/which is not a trusted key$/)]);
+      await t.close();
+
+      t = await startTestApp({
+        database,
+        env: { COUNTERSIGN_AUDIT_KEY_FILE: newKey, COUNTERSIGN_AUDIT_TRUSTED_KEYS: oldPub },
+      });
+      await seedApproval(t.app.deps);
+      await t.app.checkpointer.checkpoint();
+      expect(await verify()).toMatchObject({ ok: true, checkpoints: 3, unsignedEvents: 0 });
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      await t.close();
+      t = undefined as unknown as TestApp;
+      await database.drop();
+    }
   });
 
   it("catches an event rewritten with every later hash recomputed, which the chain alone misses", async () => {
