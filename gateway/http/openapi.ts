@@ -26,7 +26,11 @@ const WITH_BODY: readonly ErrorCode[] = ["invalid_json", "payload_too_large"];
 
 /** The error codes a route may answer with, by status. */
 export function errorCodesByStatus(api: ApiRouteDeclaration): Map<number, string[]> {
-  const codes = new Set<string>([...EVERY_ROUTE, ...(api.method === "GET" ? [] : WITH_BODY), ...(api.errors ?? [])]);
+  const codes = new Set<string>([
+    ...EVERY_ROUTE,
+    ...(api.method === "GET" ? [] : WITH_BODY),
+    ...(api.errors ?? []),
+  ]);
   const byStatus = new Map<number, string[]>();
   for (const code of codes) {
     const status = ERROR_STATUS[code as ErrorCode];

@@ -61,6 +61,8 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: 1, max: 3_000 }).map((d) => deep(d)),
   fc.constantFrom(null, true, -1, 0, 1e308, -0.5, [], {}, Number.MAX_SAFE_INTEGER),
 );
+/** A hostile value where text goes: itself when a string, its JSON otherwise. */
+const asText = (v: unknown): string => asText(v);
 /** Raw text for a body that is not (quite) JSON. */
 const hostileText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: "binary", maxLength: 200 }),
@@ -143,24 +145,36 @@ describe(`fuzz: every way in (${backend})`, () => {
     return row!;
   }
 
-  /** Sends one request; fails on a 5xx, and on a refused request that changed any table. */
-  async function send(
+  /** Makes one request; fails on a 5xx, and on a refused request that changed any table. */
+  async function guarded(
     target: string,
-    urlPath: string,
-    init: { method: string; headers?: Record<string, string>; body?: string },
+    what: string,
+    request: () => Promise<{ status: number; body: unknown }>,
   ): Promise<{ status: number; body: unknown }> {
     tried[target] = (tried[target] ?? 0) + 1;
     const before = await counts();
-    const res = await fetch(t.url + urlPath, init);
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    const what = `${init.method} ${urlPath.slice(0, 120)} ${String(init.body).slice(0, 200)}`;
-    expect(res.status, `${what} → ${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
-    if (res.status >= 400) expect(await counts(), `${what} was refused but changed a table`).toEqual(before);
-    return { status: res.status, body };
+    const res = await request();
+    const said = `${what.slice(0, 300)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
+    expect(res.status, said).toBeLessThan(500);
+    if (res.status >= 400) expect(await counts(), `refused but changed a table: ${said}`).toEqual(before);
+    return res;
+  }
+
+  /** A plain HTTP request to the server, guarded. */
+  function send(
+    target: string,
+    urlPath: string,
+    init: { method: string; headers?: Record<string, string>; body?: string },
+  ) {
+    return guarded(target, `${init.method} ${urlPath} ${String(init.body)}`, async () => {
+      const res = await fetch(t.url + urlPath, init);
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {}
+      return { status: res.status, body };
+    });
   }
 
   it("every /v1 route: no 5xx, answers as the document says, refusals change nothing", async () => {
@@ -226,13 +240,12 @@ describe(`fuzz: every way in (${backend})`, () => {
 
   it("signed Slack slash commands and interactivity: no 5xx, refusals change nothing", async () => {
     const slack = new SlackSender(t.url, SIGNING_SECRET, slackFake.responseUrl());
-    const str = (v: unknown) => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
     const interactivity = fc.oneof(
       // A press of one of the product's buttons, on a real approval or with a hostile value.
       fc
         .record({
           actionId: fc.constantFrom(...Object.values(ACTION)),
-          value: fc.oneof(fc.constantFrom(...approvalIds), hostileValue.map(str)),
+          value: fc.oneof(fc.constantFrom(...approvalIds), hostileValue.map(asText)),
         })
         .map(({ actionId, value }) =>
           formPayload(blockActionsPayload(USERS.ana, { actionId, value }, slackFake.responseUrl())),
@@ -245,9 +258,9 @@ describe(`fuzz: every way in (${backend})`, () => {
             fc
               .constantFrom(...approvalIds)
               .map((id) => JSON.stringify({ approvalId: id, decision: "approve" })),
-            hostileValue.map(str),
+            hostileValue.map(asText),
           ),
-          rationale: fc.option(hostileValue.map(str)),
+          rationale: fc.option(hostileValue.map(asText)),
         })
         .map(({ callbackId, metadata, rationale }) =>
           formPayload(
@@ -273,20 +286,13 @@ describe(`fuzz: every way in (${backend})`, () => {
     const command = hostileValue.map((v) =>
       slashCommandBody({
         userId: USERS.ana,
-        text: typeof v === "string" ? v : (JSON.stringify(v) ?? ""),
+        text: asText(v),
         responseUrl: slackFake.responseUrl(),
       }),
     );
     await fc.assert(
       fc.asyncProperty(fc.oneof(interactivity, command), async (body) => {
-        tried.slack = (tried.slack ?? 0) + 1;
-        const before = await counts();
-        const res = await slack.send(body);
-        expect(
-          res.status,
-          `${body.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
-        ).toBeLessThan(500);
-        if (res.status >= 400) expect(await counts()).toEqual(before);
+        await guarded("slack", body, () => slack.send(body));
       }),
       { numRuns: 100_000, interruptAfterTimeLimit: BUDGET_MS.slack },
     );
@@ -295,11 +301,7 @@ describe(`fuzz: every way in (${backend})`, () => {
   it("signed Teams activities at /api/messages: no 5xx, refusals change nothing", async () => {
     const teams = new TeamsSender(t.url, connector);
     const activity = fc.oneof(
-      hostileValue.map((v) =>
-        JSON.stringify(
-          messageActivity(connector, TEAMS_USERS.ana, typeof v === "string" ? v : (JSON.stringify(v) ?? "")),
-        ),
-      ),
+      hostileValue.map((v) => JSON.stringify(messageActivity(connector, TEAMS_USERS.ana, asText(v)))),
       fc
         .record({
           verb: fc.oneof(
@@ -332,14 +334,7 @@ describe(`fuzz: every way in (${backend})`, () => {
     );
     await fc.assert(
       fc.asyncProperty(activity, async (body) => {
-        tried.teams = (tried.teams ?? 0) + 1;
-        const before = await counts();
-        const res = await teams.send(body);
-        expect(
-          res.status,
-          `${body.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
-        ).toBeLessThan(500);
-        if (res.status >= 400) expect(await counts()).toEqual(before);
+        await guarded("teams", body, () => teams.send(body));
       }),
       { numRuns: 100_000, interruptAfterTimeLimit: BUDGET_MS.teams },
     );
@@ -360,9 +355,7 @@ describe(`fuzz: every way in (${backend})`, () => {
       fc.constant("genuine"),
     );
     const form = fc.oneof(
-      hostileValue.map((v) =>
-        new URLSearchParams({ rationale: typeof v === "string" ? v : (JSON.stringify(v) ?? "") }).toString(),
-      ),
+      hostileValue.map((v) => new URLSearchParams({ rationale: asText(v) }).toString()),
       fc.constantFrom(
         "rationale=%00",
         "rationale=%ED%A0%BD",
