@@ -48,7 +48,7 @@ function compileInputChecks(resources: ResourceSet): InputCheck {
 /** A GET tool's input becomes query parameters: none may name one its URL fixes (`?tenant=acme`). */
 function refuseFixedQueryParameters(tool: ToolResource, input: unknown): void {
   const endpoint = tool.endpoint;
-  if (!endpoint || endpoint.method.toUpperCase() !== "GET" || !endpoint.url.includes("?")) return;
+  if (endpoint?.method.toUpperCase() !== "GET" || !endpoint.url.includes("?")) return;
   if (typeof input !== "object" || input === null) return;
   const fixed = new URL(endpoint.url).searchParams;
   const clash = Object.keys(input).find((key) => fixed.has(key));

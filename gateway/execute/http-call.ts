@@ -10,6 +10,7 @@ import {
   storableCopy,
   tooDeepToParse,
 } from "../../handlers/storable-json.ts";
+import { displayUrl } from "../../model/display-url.ts";
 import type { ToolResource } from "../../model/resources.ts";
 
 export type Endpoint = NonNullable<ToolResource["endpoint"]>;
@@ -76,7 +77,7 @@ export function sendToolRequest(
       else socket.once("connect", () => (connected = true));
     });
     req.on("error", (err) => {
-      const error = `${endpoint.method} ${withoutCredentials(endpoint.url)}: ${err.message}`;
+      const error = `${endpoint.method} ${displayUrl(endpoint.url)}: ${err.message}`;
       finish(connected ? { kind: "interrupted", error, timedOut: false } : { kind: "not_sent", error });
     });
     const timer = setTimeout(() => {
@@ -103,18 +104,6 @@ function addQuery(url: URL, input: unknown) {
     if (value === undefined || fixed.has(key)) continue;
     url.searchParams.set(key, typeof value === "string" ? value : JSON.stringify(value));
   }
-}
-
-/**
- * Credentials in an endpoint URL are the tool's, not the agent's: errors (which agents and operators see,
- * and logs keep) show the URL without them.
- */
-function withoutCredentials(raw: string): string {
-  const url = new URL(raw);
-  if (!url.username && !url.password) return raw;
-  url.username = "";
-  url.password = "";
-  return url.toString();
 }
 
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {

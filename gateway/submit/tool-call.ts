@@ -147,7 +147,7 @@ async function runAllowed(
     ...base,
     status: "executing",
     attempts: 1,
-    leaseUntil: g.executor.leaseUntil(tool, base.createdAt),
+    leaseUntil: g.executor.leaseUntil(base.createdAt),
   });
   if (!(await insertCall(g.deps.database.db, row))) return replayWinner(g, req, requestHash);
   const done = await g.executor.runClaimed(row, tool, req.onProgress);

@@ -229,6 +229,14 @@ export async function nextAttempt(
   return rows.length > 0;
 }
 
+/** Extends the lease of a call this execution (status executing, this attempt) still holds. */
+export async function renewLease(q: Queryable, id: string, attempt: number, leaseUntil: Date): Promise<void> {
+  await q
+    .update(toolCalls)
+    .set({ leaseUntil })
+    .where(and(eq(toolCalls.id, id), eq(toolCalls.status, "executing"), eq(toolCalls.attempts, attempt)));
+}
+
 /** Executing calls whose lease has passed (every executing call when `before` is null). */
 export async function staleExecutions(
   q: Queryable,
