@@ -62,7 +62,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, true, -1, 0, 1e308, -0.5, [], {}, Number.MAX_SAFE_INTEGER),
 );
 /** A hostile value where text goes: itself when a string, its JSON otherwise. */
-const asText = (v: unknown): string => asText(v);
+const asText = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
 /** Raw text for a body that is not (quite) JSON. */
 const hostileText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: "binary", maxLength: 200 }),
