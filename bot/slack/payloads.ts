@@ -46,3 +46,17 @@ export function readMetadata(view: ViewBody["view"], kind: "decide" | "bulk") {
   const read = (kind === "decide" ? decideMetadata : bulkMetadata).safeParse(parsed);
   return read.success ? read.data : undefined;
 }
+
+const pageValue = z.object({ c: z.string().optional(), a: z.string().optional(), t: z.string().optional() });
+
+/** The next-page button's value (cursor, agent and tool filters); undefined when it is not one we made. */
+export function readPageValue(value: string | undefined): z.infer<typeof pageValue> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value ?? "{}");
+  } catch {
+    return undefined;
+  }
+  const read = pageValue.safeParse(parsed);
+  return read.success ? read.data : undefined;
+}
