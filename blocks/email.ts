@@ -187,3 +187,17 @@ export function overrideNoticeEmail(f: ApprovalFacts): EmailMessage {
     ),
   };
 }
+
+/** The console sign-in link /console/login mails to a known operator. */
+export function signInEmail(url: string): EmailMessage {
+  const text = `Sign in to the Countersign console:\n${url}\n\nThe link works once, within 15 minutes. If you did not ask for it, ignore this email.`;
+  return {
+    subject: "Your Countersign sign-in link",
+    text,
+    html: htmlDocument(
+      "Sign in to Countersign",
+      `<p><a href="${escapeHtml(url)}">Sign in to the Countersign console</a></p>` +
+        `<p style="color:#666">The link works once, within 15 minutes. If you did not ask for it, ignore this email.</p>`,
+    ),
+  };
+}

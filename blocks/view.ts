@@ -6,7 +6,7 @@ import { outcomeLine, pastTense, quorumProgress } from "./decision.ts";
 import { diffLines } from "./diff.ts";
 import { capitalise, formatTime } from "./words.ts";
 
-/** How much of the input a card shows; the full record is a link away. */
+/** How much of the input a card shows; the full record (the console page) is a link away. */
 export const INPUT_PREVIEW_MAX = 1200;
 
 export interface ApprovalFacts {
@@ -72,7 +72,7 @@ export const SLA_LABELS: Record<SlaState, string> = {
 };
 
 export function recordUrl(publicUrl: string, id: string): string {
-  return `${publicUrl}/v1/approvals/${encodeURIComponent(id)}`;
+  return `${publicUrl}/console/approvals/${encodeURIComponent(id)}`;
 }
 
 export function previewInput(input: unknown, max = INPUT_PREVIEW_MAX): { text: string; truncated: boolean } {

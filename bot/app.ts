@@ -26,6 +26,7 @@ import type { Notifier } from "./deliveries/notifier.ts";
 import { HttpListener } from "./listener.ts";
 import { createLogger } from "./logger.ts";
 import { Sweeper } from "./sweeper.ts";
+import { createConsole } from "./web/index.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -143,6 +144,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     notifiers.push(teams.notifier);
     await teams.register(server);
   }
+  // The web console for people, beside the API; with email on, /console/login mails sign-in links.
+  const webConsole = createConsole({
+    deps,
+    publicUrl: config.publicUrl,
+    logger,
+    mailSignInLink: email?.mailSignInLink,
+  });
+  await webConsole.register(server, auth);
   const dispatcher = new DeliveryDispatcher({
     deps,
     notifiers,
@@ -181,6 +190,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const address = listener.url ?? (await listener.listen(config.host, config.port));
       await gateway.start();
       await auth.start();
+      await webConsole.start();
       mcpSessions.start();
       await server.ready();
       listener.ready();
@@ -193,6 +203,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async stop() {
       auth.stop();
+      webConsole.stop();
       await mcpSessions.stop();
       await gateway.stop();
       await listener.close();

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { approvalsCommand } from "./commands/approvals.ts";
 import { auditCommand } from "./commands/audit.ts";
+import { consoleCommand } from "./commands/console.ts";
 import { describeCommand } from "./commands/describe.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { mcpCommand } from "./commands/mcp.ts";
@@ -34,6 +35,7 @@ export function buildProgram(io: Io): Command {
   approvalsCommand(program, io);
   describeCommand(program, io);
   keysCommand(program, io);
+  consoleCommand(program, io);
   resourcesCommand(program, io);
   auditCommand(program, io);
   mcpCommand(program, io);

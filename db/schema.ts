@@ -249,3 +249,31 @@ export const auditCheckpoints = pgTable("audit_checkpoints", {
   publicKey: text("public_key").notNull(),
   signature: text("signature").notNull(),
 });
+
+/**
+ * Web console sessions: a random token in an HttpOnly cookie, stored as its SHA-256. Every replica reads
+ * the row on every request, so signing out (ended_at) or expiry holds everywhere at once.
+ */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    /** The signed-in person: they act as this email, with this operator's rights. */
+    email: text("email").notNull(),
+    /** How they signed in: link (one-time link), oidc. */
+    method: text("method").notNull(),
+    createdAt: ts("created_at").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    endedAt: ts("ended_at"),
+  },
+  (t) => [index("console_sessions_expires").on(t.expiresAt)],
+);
+
+/** One-time sign-in links for the console, stored as the token's SHA-256; used once, within 15 minutes. */
+export const consoleLinks = pgTable("console_links", {
+  tokenHash: text("token_hash").primaryKey(),
+  email: text("email").notNull(),
+  createdAt: ts("created_at").notNull(),
+  expiresAt: ts("expires_at").notNull(),
+  usedAt: ts("used_at"),
+});

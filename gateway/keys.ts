@@ -189,3 +189,23 @@ export async function hasAdminKey(q: Queryable): Promise<boolean> {
     .limit(1);
   return row !== undefined;
 }
+
+/**
+ * Whether this person holds an operator key that can still be used: what makes them known to the web
+ * console, whose sessions act with exactly that key's rights (revoke the key and the console refuses too).
+ */
+export async function hasOperatorKey(q: Queryable, email: string, now: Date): Promise<boolean> {
+  const [row] = await q
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.kind, "operator"),
+        eq(apiKeys.subject, email.toLowerCase()),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), sql`${apiKeys.expiresAt} > ${now}`),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}

@@ -35,7 +35,7 @@ const quiet = process.argv.includes("--quiet");
 const say = (line) => console.log(`build: ${line}`);
 
 /** Assets the build copies into dist/ beside the compiled code. */
-const ASSETS = ["db/migrations", "resources"];
+const ASSETS = ["db/migrations", "resources", "bot/web/assets"];
 
 /** Every input of the build: TypeScript in product folders, the assets, the build configs, package.json. */
 function inputs() {
@@ -45,7 +45,7 @@ function inputs() {
     for (const file of readdirSync(path.join(ROOT, entry.name), { recursive: true, encoding: "utf8" })) {
       const relative = path.join(entry.name, file);
       const asset = ASSETS.some((a) => relative.startsWith(a + path.sep));
-      if (asset || file.endsWith(".ts")) found.push(relative);
+      if (asset || file.endsWith(".ts") || file.endsWith(".tsx")) found.push(relative);
     }
   }
   return found.sort();
@@ -91,7 +91,9 @@ function rewriteDeclarationImports() {
 function removeOrphans() {
   for (const file of filesUnder(DIST)) {
     const match = file.match(/^(?!cjs\/)(.*)\.(js|d\.ts)$/);
-    if (match && !existsSync(path.join(ROOT, `${match[1]}.ts`))) rmSync(path.join(DIST, file));
+    const source = (ext) => existsSync(path.join(ROOT, `${match[1]}${ext}`));
+    const asset = ASSETS.some((a) => file.startsWith(a + path.sep));
+    if (match && !asset && !source(".ts") && !source(".tsx")) rmSync(path.join(DIST, file));
   }
 }
 

@@ -2,6 +2,7 @@
 // key file, never the database: secret.ts), the notifier the delivery dispatcher sends through, and the link pages.
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { signInEmail } from "../../blocks/email.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import type { EmailConfig } from "../config.ts";
 import { LinkSigner } from "./links.ts";
@@ -14,6 +15,8 @@ export interface Email {
   notifier: EmailNotifier;
   /** Registers GET/POST /email/decide on the server. */
   register(server: FastifyInstance): Promise<void>;
+  /** Mails a console sign-in link (bot/web/routes/login.ts). */
+  mailSignInLink(to: string, url: string): Promise<void>;
   stop(): void;
 }
 
@@ -35,6 +38,9 @@ export function createEmail(
     notifier: new EmailNotifier({ mailer, signer, publicUrl }),
     async register(server) {
       await server.register(emailRoutes({ deps, signer, publicUrl, logger }));
+    },
+    async mailSignInLink(to, url) {
+      await mailer.send(to, signInEmail(url));
     },
     stop: () => mailer.close(),
   };

@@ -1,11 +1,14 @@
 // Creating an approval: the row, one card per routed channel queued in the outbox (posted by the
 // notifiers, so a slow or failing platform never holds the approval up), and the audit event, in the
 // caller's transaction.
+
+import { notifyChanged } from "../../db/notify.ts";
 import type { Tx } from "../../db/open.ts";
 import { approvals } from "../../db/schema.ts";
 import type { ResolvedRouting } from "../../model/routing.ts";
 import { enqueue } from "../../outbox/enqueue.ts";
 import { appendAudit } from "../audit.ts";
+import { APPROVAL_CHANGED } from "../channels.ts";
 import type { ApprovalRow } from "./present.ts";
 
 export interface NewApproval {
@@ -82,6 +85,8 @@ export async function insertApproval(tx: Tx, a: NewApproval, now: Date): Promise
     routing.channels.map((channel) => ({ approvalId: a.id, purpose: "card", channel })),
     now,
   );
+  // Open console pages show the new row at once (bot/web/feed.ts); waiters on other ids are not woken.
+  await notifyChanged(tx, APPROVAL_CHANGED, [a.id]);
   await appendAudit(tx, {
     type: "approval.created",
     approvalId: a.id,

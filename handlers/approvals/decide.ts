@@ -8,11 +8,13 @@
 // the other as missing — and the decision itself is the same conditional UPDATE as for one approver.
 import { and, asc, eq, gt } from "drizzle-orm";
 import { quorumProgress } from "../../blocks/decision.ts";
+import { notifyChanged } from "../../db/notify.ts";
 import type { Tx } from "../../db/open.ts";
 import { approvals, signOffs } from "../../db/schema.ts";
 import { refreshCards } from "../../outbox/enqueue.ts";
 import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import { appendAudit } from "../audit.ts";
+import { APPROVAL_CHANGED } from "../channels.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
 import { lostDecision } from "./already-decided.ts";
@@ -118,6 +120,8 @@ async function countedTowardQuorum(
   required: number,
 ): Promise<void> {
   await refreshCards(tx, [id], d.at);
+  // Still pending, but open console pages show who approved so far.
+  await notifyChanged(tx, APPROVAL_CHANGED, [id]);
   await appendAudit(tx, {
     type: "approval.signed_off",
     approvalId: id,

@@ -23,11 +23,11 @@ export interface TableNames {
   sqlNames: Set<string>;
 }
 
-/** Every .ts file below these repo folders. */
+/** Every .ts and .tsx file below these repo folders. */
 export function sourceFiles(dirs: readonly string[]): string[] {
   return dirs.flatMap((dir) =>
     readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
-      .filter((f) => f.endsWith(".ts"))
+      .filter((f) => f.endsWith(".ts") || f.endsWith(".tsx"))
       .map((f) => path.posix.join(dir, f.split(path.sep).join("/"))),
   );
 }

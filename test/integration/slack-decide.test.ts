@@ -79,7 +79,7 @@ describe(`Slack approvals (${backend})`, () => {
     const card = cards[0]!.body;
     expect(card.text).toContain("support-bot wants to run refund.issue");
     expect(buttons(card.blocks).map((b) => b.text.text)).toEqual(["Approve", "Reject", "Full record"]);
-    expect(JSON.stringify(card.blocks)).toContain(`/v1/approvals/${approvalId}`);
+    expect(JSON.stringify(card.blocks)).toContain(`/console/approvals/${approvalId}`);
     // Two channels per page in the fake: resolving took more than one page.
     expect(w.fake.calls("conversations.list").length).toBeGreaterThanOrEqual(2);
     const rows = await until(

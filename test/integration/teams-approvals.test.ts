@@ -75,7 +75,9 @@ describe(`Teams approvals (${backend})`, () => {
       expect.objectContaining({ verb: "approve", data: { approvalId }, title: "Approve" }),
       expect.objectContaining({ verb: "reject", data: { approvalId }, title: "Reject" }),
     ]);
-    expect(actions.find((a) => a.type === "Action.OpenUrl")?.url).toContain(`/v1/approvals/${approvalId}`);
+    expect(actions.find((a) => a.type === "Action.OpenUrl")?.url).toContain(
+      `/console/approvals/${approvalId}`,
+    );
     // Slack is routed too, and has its own copy.
     await w.slackFake.waitFor("chat.postMessage", 1, about(approvalId));
     const delivery = (await approval(approvalId)).channels;

@@ -74,7 +74,11 @@ describe("Adaptive Card renderers", () => {
         data: { approvalId: "approval-call-abc123" },
         style: "destructive",
       },
-      { type: "Action.OpenUrl", title: "Full record", url: `${PUBLIC}/v1/approvals/approval-call-abc123` },
+      {
+        type: "Action.OpenUrl",
+        title: "Full record",
+        url: `${PUBLIC}/console/approvals/approval-call-abc123`,
+      },
     ]);
   });
 

@@ -87,7 +87,7 @@ describe("Slack renderings", () => {
       "2026-05-01 14:03 UTC",
       "2026-05-01 15:03 UTC",
       "on track",
-      `${PUBLIC}/v1/approvals/approval-call-abc123`,
+      `${PUBLIC}/console/approvals/approval-call-abc123`,
     ]) {
       expect(json).toContain(fact);
     }

@@ -63,6 +63,9 @@ const WRITERS: Record<string, readonly string[]> = {
   // A rejection or timeout denies the waiting call in the decision's own transaction.
   tool_calls: ["gateway/tool-calls/store.ts", "handlers/approvals/record-decision.ts"],
   api_keys: ["gateway/keys.ts"],
+  // The web console's sign-in state.
+  console_sessions: ["bot/web/sessions.ts"],
+  console_links: ["bot/web/sessions.ts"],
 };
 
 const PLATFORM_OR_DRIVER = /^(@slack\/|botbuilder|botframework-|nodemailer$|pg$|pg\/)/;

@@ -62,7 +62,7 @@ describe("approval email", () => {
     expect(mail.text).toContain(`Reject:  ${LINKS.reject}`);
     expect(mail.html).toContain(`href="${LINKS.approve}"`);
     expect(mail.html).toContain(`href="${LINKS.reject}"`);
-    expect(mail.html).toContain(`${PUBLIC}/v1/approvals/approval-call-abc123`);
+    expect(mail.html).toContain(`${PUBLIC}/console/approvals/approval-call-abc123`);
   });
 
   it("has no decide links for someone without links, nor once decided; it shows the outcome instead", () => {
