@@ -11,4 +11,6 @@ export interface HttpContext {
   gateway: Gateway;
   /** Signs audit checkpoints and says which keys verify trusts (keys from outside the database). */
   audit: AuditKeys;
+  /** COUNTERSIGN_METRICS_PUBLIC=true: /metrics answers without the admin key. */
+  metricsPublic?: boolean;
 }

@@ -37,6 +37,8 @@ describe.skipIf(backend !== "postgres")("chaos: two processes SIGKILLed mid-stre
       COUNTERSIGN_AUDIT_KEY_FILE: path.join(fixture.dir, "audit-signing-key.pem"),
       COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: "1",
       COUNTERSIGN_SWEEP_CRON: "* * * * * *",
+      // The stream is one agent well past the default 60 approvals a minute.
+      COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE: "100000",
     });
 
   beforeAll(async () => {

@@ -54,6 +54,7 @@ describe(`OpenAPI document (${backend})`, () => {
       "404",
       "413",
       "422",
+      "429",
       "500",
       "503",
     ]);

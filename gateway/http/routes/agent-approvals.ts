@@ -29,7 +29,7 @@ export function agentApprovalRoutes(app: FastifyInstance, ctx: HttpContext) {
     keys: ["agent"],
     body: approvalBody,
     responses: { 201: { description: "the pending approval", shape: approvalShape } },
-    errors: ["denied", "no_route"],
+    errors: ["denied", "no_route", "rate_limited"],
     async handler({ principal, body }, _request, reply) {
       const approval = await createAgentApproval(ctx.gateway, { agent: principal.subject, ...body });
       return reply.status(201).send(approval);

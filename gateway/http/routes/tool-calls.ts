@@ -51,7 +51,7 @@ export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
       200: { description: "the call ran: succeeded, failed, or outcome_unknown", shape: toolCallShape },
       202: { description: "the call waits for approval (or is executing)", shape: toolCallShape },
     },
-    errors: ["denied", "unknown_tool", "invalid_input", "no_route", "idempotency_key_reused"],
+    errors: ["denied", "unknown_tool", "invalid_input", "no_route", "idempotency_key_reused", "rate_limited"],
     async handler({ principal, body }, _request, reply) {
       const { call } = await submitToolCall(gateway, { agent: principal.subject, ...body });
       return answer(reply, call);
