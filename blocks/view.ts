@@ -93,7 +93,7 @@ export function previewInput(input: unknown, max = INPUT_PREVIEW_MAX): { text: s
  * What an approver needs to see to decide: the input a tool call would run with, or — for an approval the
  * agent asked for itself (POST /v1/approvals, the SDK's create: no tool, input {}) — the context it sent.
  */
-function previewed(a: Approval): { label: "Input" | "Context"; value: unknown } {
+export function previewed(a: Approval): { label: "Input" | "Context"; value: unknown } {
   return a.tool === null ? { label: "Context", value: a.context } : { label: "Input", value: a.input };
 }
 

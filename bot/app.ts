@@ -27,6 +27,7 @@ import { HttpListener } from "./listener.ts";
 import { createLogger } from "./logger.ts";
 import { Sweeper } from "./sweeper.ts";
 import { createConsole } from "./web/index.ts";
+import { OIDC_CALLBACK_PATH } from "./web/oidc/routes.ts";
 
 export interface AppOptions {
   clock?: Clock;
@@ -106,12 +107,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const checkpointer = new AuditCheckpointer(deps, audit, logger, config.audit.checkpointSeconds * 1000);
   const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
-  const metrics = createMetrics(deps);
-  // Policies compile once here; every call is then a walk over closures.
+  // Policies compile once here, their rules indexed; a call then tries only the rules that could match.
   const gateway = createGateway(deps, compilePolicies(resources), logger, {
     approvalsPerAgentPerMinute: config.approvalsPerAgentPerMinute,
     ...options.gateway,
   });
+  const metrics = createMetrics(deps, () => gateway.hub.size);
   const listener = options.listener ?? new HttpListener();
   const server = buildServer(
     { deps, auth, gateway, audit, metricsPublic: config.metricsPublic },
@@ -158,6 +159,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     publicUrl: config.publicUrl,
     logger,
     mailSignInLink: email?.mailSignInLink,
+    // openid-client loads only when OpenID Connect is on, like the platform SDKs.
+    oidc: config.oidc
+      ? new (await import("./web/oidc/sign-in.ts")).OidcSignIn(config.oidc, {
+          redirectUri: `${config.publicUrl}${OIDC_CALLBACK_PATH}`,
+        })
+      : undefined,
   });
   await webConsole.register(server, auth);
   const dispatcher = new DeliveryDispatcher({
@@ -195,6 +202,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           say(`admin key generated and written to ${path.join(config.dataDir, ADMIN_KEY_FILE)} (mode 600)`);
       }
       for (const line of config.channelsOff) say(line);
+      if (config.oidc) {
+        say(
+          `console sign-in: OpenID Connect through ${config.oidc.issuer} (redirect URI to register: ${config.publicUrl}${OIDC_CALLBACK_PATH})`,
+        );
+      }
       // Requests get 503 "starting" until recovery has run: on PGlite it takes every executing call for
       // a dead one, which must not race a call the new process just started.
       const address = listener.url ?? (await listener.listen(config.host, config.port));

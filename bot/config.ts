@@ -17,6 +17,23 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 const linkKeyBytes = (v: string) => Buffer.from(v, "base64url").length;
+/** Plain http would let anyone on the path read the tokens; a provider on this machine (tests, dev) may use it. */
+function isIssuerUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
+const OIDC_VARIABLES = [
+  "COUNTERSIGN_OIDC_ISSUER",
+  "COUNTERSIGN_OIDC_CLIENT_ID",
+  "COUNTERSIGN_OIDC_CLIENT_SECRET",
+] as const;
 
 const envSchema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
@@ -87,6 +104,11 @@ const envSchema = z.object({
     (v) => v === undefined || linkKeyBytes(v) >= 32,
     { message: "must be at least 32 random bytes, base64url-encoded" },
   ),
+  COUNTERSIGN_OIDC_ISSUER: optionalString.refine((v) => v === undefined || isIssuerUrl(v), {
+    message: "must be the provider's issuer URL: https://…, or http:// only for localhost / 127.0.0.1",
+  }),
+  COUNTERSIGN_OIDC_CLIENT_ID: optionalString,
+  COUNTERSIGN_OIDC_CLIENT_SECRET: optionalString,
   LOG_LEVEL: optionalString.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
     message: `must be one of ${LOG_LEVELS.join(", ")}`,
   }),
@@ -130,6 +152,13 @@ export interface AuditConfig {
   checkpointSeconds: number;
 }
 
+/** Console sign-in through an OpenID Connect provider (COUNTERSIGN_OIDC_*). */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 export interface Config {
   databaseUrl: string | undefined;
   host: string;
@@ -150,6 +179,8 @@ export interface Config {
   teams: TeamsConfig | undefined;
   email: EmailConfig | undefined;
   audit: AuditConfig;
+  /** Console sign-in through OpenID Connect; undefined when the three variables are unset. */
+  oidc: OidcConfig | undefined;
   /** One line per channel that is off, with the reason; printed at start-up. */
   channelsOff: string[];
 }
@@ -246,6 +277,20 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       .map((f) => path.resolve(cwd, f)),
     checkpointSeconds: Number(e.COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS ?? 60),
   };
+  // All or none: a half-configured provider would only fail at the first person's sign-in.
+  const oidcSet = OIDC_VARIABLES.filter((name) => e[name] !== undefined);
+  if (oidcSet.length > 0 && oidcSet.length < OIDC_VARIABLES.length) {
+    const missing = OIDC_VARIABLES.find((name) => e[name] === undefined)!;
+    throw new ConfigError(missing, `is required with ${oidcSet.join(" and ")} (set all three, or none)`);
+  }
+  const oidc: OidcConfig | undefined =
+    oidcSet.length === 0
+      ? undefined
+      : {
+          issuer: e.COUNTERSIGN_OIDC_ISSUER!,
+          clientId: e.COUNTERSIGN_OIDC_CLIENT_ID!,
+          clientSecret: e.COUNTERSIGN_OIDC_CLIENT_SECRET!,
+        };
 
   const resourcesBundled =
     e.COUNTERSIGN_RESOURCES === undefined && !existsSync(path.resolve(cwd, "resources"));
@@ -273,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     teams,
     email,
     audit,
+    oidc,
     channelsOff,
   };
 }

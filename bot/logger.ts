@@ -19,6 +19,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           "*.password",
           "*.smtpUrl",
           "*.adminKey",
+          "*.clientSecret",
           "*.key",
         ],
         censor: "[redacted]",

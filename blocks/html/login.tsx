@@ -1,6 +1,7 @@
 // The sign-in pages: how to get a link, the page a one-time link opens (a button, so a mail scanner that
 // follows links signs nobody in), and the reasons a link cannot be used.
 import { Csrf, Notice, renderPage } from "./layout.tsx";
+import { OidcButton } from "./oidc.tsx";
 
 export interface LoginProps {
   csrf: string;
@@ -9,6 +10,8 @@ export interface LoginProps {
   notice?: { kind: "ok" | "error" | "info"; text: string } | undefined;
   /** Where to go once signed in. */
   next?: string | undefined;
+  /** COUNTERSIGN_OIDC_* are set: the page offers the organisation's sign-in first. */
+  oidc?: boolean | undefined;
 }
 
 export function loginPage(p: LoginProps): string {
@@ -20,6 +23,7 @@ export function loginPage(p: LoginProps): string {
       <section class="narrow">
         <h1>Sign in to Countersign</h1>
         {p.notice && <Notice kind={p.notice.kind}>{p.notice.text}</Notice>}
+        {p.oidc && <OidcButton next={p.next} />}
         {p.canMail && (
           <form method="post" action="/console/login">
             <Csrf token={p.csrf} />

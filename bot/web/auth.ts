@@ -3,6 +3,7 @@
 // refuses as the API would). The one place a session is started or ended for a browser.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { hasOperatorKey } from "../../gateway/keys.ts";
+import { isNamedInResources } from "../../model/operators.ts";
 import type { WebContext } from "./context.ts";
 import {
   type ConsoleSession,
@@ -36,7 +37,13 @@ export async function currentSession(
   const now = web.deps.clock.now();
   const session = await findSession(db, token, now);
   if (!session) return null;
-  return (await hasOperatorKey(db, session.email, now)) ? session : null;
+  // A link is made only for an operator key; the OpenID Connect provider vouches for anyone the resources
+  // name. Either way the person must still be known on this request.
+  const known =
+    session.method === "oidc"
+      ? await isKnownPerson(web, session.email)
+      : await hasOperatorKey(db, session.email, now);
+  return known ? session : null;
 }
 
 /**
@@ -58,6 +65,14 @@ export async function signOut(web: WebContext, request: FastifyRequest, reply: F
   const token = request.cookies[SESSION_COOKIE];
   if (token) await endSession(web.deps.database.db, token, web.deps.clock.now());
   reply.clearCookie(SESSION_COOKIE, cookieOptions(web));
+}
+
+/**
+ * Whether the OpenID Connect provider's person may sign in: one the resources name (a Team or Role member,
+ * a user: approver or escalation), or one holding a usable operator key.
+ */
+export async function isKnownPerson(web: WebContext, email: string): Promise<boolean> {
+  return isNamedInResources(email, web.deps.resources()) || (await isKnownOperator(web, email));
 }
 
 /** Whether this email may sign in: a person holding a usable operator key. */

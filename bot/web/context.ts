@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import type { ConsoleFeed } from "./feed.ts";
+import type { OidcSignIn } from "./oidc/sign-in.ts";
 
 export interface WebContext {
   deps: HandlerDeps;
@@ -15,6 +16,8 @@ export interface WebContext {
   mailSignInLink: ((to: string, url: string) => Promise<void>) | undefined;
   /** Wake-ups for open pages (GET /console/events). */
   feed: ConsoleFeed;
+  /** Sign-in through the OpenID Connect provider; undefined when COUNTERSIGN_OIDC_* are unset. */
+  oidc: OidcSignIn | undefined;
 }
 
 /** Every console page's content type. */

@@ -17,6 +17,9 @@ import { currentSession } from "./auth.ts";
 import type { WebContext } from "./context.ts";
 import { HTML } from "./context.ts";
 import { ConsoleFeed } from "./feed.ts";
+import { oidcRouteDeps } from "./oidc/index.ts";
+import { oidcRoutes } from "./oidc/routes.ts";
+import type { OidcSignIn } from "./oidc/sign-in.ts";
 import { approvalRoutes } from "./routes/approval.ts";
 import { decideRoutes } from "./routes/decide.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -57,6 +60,7 @@ export function createConsole(o: {
   publicUrl: string;
   logger: Logger;
   mailSignInLink?: ((to: string, url: string) => Promise<void>) | undefined;
+  oidc?: OidcSignIn | undefined;
 }): WebConsole {
   const feed = new ConsoleFeed(o.deps, (err) =>
     o.logger.warn({ err }, "console events: pending count failed"),
@@ -68,6 +72,7 @@ export function createConsole(o: {
     logger: o.logger,
     mailSignInLink: o.mailSignInLink,
     feed,
+    oidc: o.oidc,
   };
   return {
     context: web,
@@ -190,6 +195,7 @@ function consolePlugin(web: WebContext) {
       reply.redirect("/console/approvals", 302),
     );
     loginRoutes(scope, web);
+    if (web.oidc) oidcRoutes(scope, oidcRouteDeps(web, web.oidc));
     queueRoutes(scope, web);
     approvalRoutes(scope, web);
     decideRoutes(scope, web);

@@ -41,6 +41,8 @@ export interface ExecutorOptions {
 
 export class Executor {
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Calls this process is running now: alive whatever their lease says (a stalled event loop). */
+  private readonly running = new Set<string>();
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
@@ -154,11 +156,13 @@ export class Executor {
       );
     }, this.leaseMs / 3);
     heartbeat.unref();
+    this.running.add(row.id);
     let outcome: Outcome;
     try {
       ({ outcome } = await this.attempt(tool, row.id, row.input, renew, onProgress));
     } finally {
       clearInterval(heartbeat);
+      this.running.delete(row.id);
     }
     const done = await finishCall(database.db, row.id, attempt, outcome, clock.now());
     // The answer as the tool gave it: jsonb keeps the same values but reorders object keys, and the
@@ -227,6 +231,8 @@ export class Executor {
     const { database, clock } = this.deps;
     const now = clock.now();
     for (const stale of await staleExecutions(database.db, allExecutingAreDead ? null : now)) {
+      // Ours and still running: a heartbeat held up behind a busy event loop, not a dead process.
+      if (this.running.has(stale.id)) continue;
       const tool = this.deps.resources().tools.get(stale.tool);
       const sendable = tool?.endpoint ?? tool?.mcp;
       if (sendable && tool?.sideEffects.idempotent && stale.attempts < this.maxAttempts) {

@@ -9,6 +9,7 @@ import Fastify, {
 import { CodedError } from "../../handlers/errors.ts";
 import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
+import { lazyChildLogger } from "./lazy-logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { trackRoutes } from "./route-table.ts";
@@ -33,6 +34,7 @@ export function buildServer(
   const app = Fastify({
     serverFactory,
     loggerInstance: logger,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT,
     // One summary line per request comes from the onResponse hook below, at debug.
     logController: new LogController({ disableRequestLogging: true }),

@@ -28,7 +28,7 @@ export class ConditionError extends Error {
 type Test = (value: unknown) => boolean;
 export type Match = (req: PolicyRequest) => boolean;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

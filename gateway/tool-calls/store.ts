@@ -1,7 +1,7 @@
 // The race-safe SQL of tool calls. Every change is a conditional UPDATE on the status it expects, and
 // carries its NOTIFY in the same statement, so waiters hear of exactly the changes that committed.
 import { and, desc, eq, gte, inArray, or, sql } from "drizzle-orm";
-import { type Queryable, queryRows } from "../../db/open.ts";
+import { executeNamed, type Queryable, queryRows } from "../../db/open.ts";
 import { approvals, toolCalls } from "../../db/schema.ts";
 import { storableJsonText } from "../../handlers/storable-json.ts";
 import { TOOL_CALL_CHANGED } from "./channel.ts";
@@ -70,7 +70,10 @@ export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): P
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
   }));
-  await q.execute(sql`
+  await executeNamed(
+    q,
+    "record_finished_calls",
+    sql`
     INSERT INTO tool_calls (id, agent, tool, input, request_hash, idempotency_key, status, reason, policy,
       rule, approval_id, result, error, attempts, created_at, updated_at)
     SELECT r.id, r.agent, r.tool, r.input::jsonb, r.request_hash, r.idempotency_key, r.status, r.reason,
@@ -78,7 +81,8 @@ export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): P
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, agent text, tool text, input text,
       request_hash text, idempotency_key text, status text, reason text, policy text, rule int,
       approval_id text, result text, error text, attempts int, created_at timestamptz, updated_at timestamptz)
-    CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`);
+    CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`,
+  );
 }
 
 export async function findCall(q: Queryable, id: string): Promise<ToolCallRow | null> {

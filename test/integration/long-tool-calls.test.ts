@@ -1,7 +1,9 @@
 // A tool that takes longer than a call's lease, in a process that is alive: the lease is renewed while
 // the request runs, so the recovery pass (here every 100 ms) neither marks a running non-idempotent call
 // outcome_unknown nor sends a running idempotent call again. The lease only lapses when the process does.
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toolCalls } from "../../db/schema.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { backend } from "../helpers/db.ts";
 import { prodAgentYaml, resourcesYaml, toolYaml } from "../helpers/resource-yaml.ts";
@@ -50,7 +52,20 @@ spec:
 
   it("an allowed non-idempotent call still running past its lease ends with the tool's answer", async () => {
     tools.behave("/export", { delayMs: TOOL_MS, body: { exported: 42 } });
-    const res = await call("export.run", { report: "Q3" });
+    const answer = call("export.run", { report: "Q3" });
+    // What another replica's recovery reads: the lease stays ahead of the clock while the tool works.
+    await tools.waitForRequest("/export");
+    const sent = Date.now();
+    for (const at of [LEASE_MS * 1.5, TOOL_MS - 300]) {
+      await new Promise((r) => setTimeout(r, Math.max(0, at - (Date.now() - sent))));
+      const [row] = await t.database.db
+        .select({ leaseUntil: toolCalls.leaseUntil, status: toolCalls.status })
+        .from(toolCalls)
+        .where(eq(toolCalls.tool, "export.run"));
+      expect(row!.status).toBe("executing");
+      expect(row!.leaseUntil!.getTime()).toBeGreaterThan(Date.now());
+    }
+    const res = await answer;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "succeeded", result: { exported: 42 }, attempts: 1 });
     const stored = await t.call("GET", `/v1/tool-calls/${res.body.id}`, { key: agentKey });

@@ -4,6 +4,11 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUNDLED_RESOURCES, ConfigError, loadConfig } from "../../bot/config.ts";
 
+const OIDC_CLIENT = {
+  COUNTERSIGN_OIDC_CLIENT_ID: "countersign",
+  COUNTERSIGN_OIDC_CLIENT_SECRET: "s3cret-value",
+};
+
 describe("loadConfig", () => {
   it("needs nothing to start, and says which channels are off", () => {
     const c = loadConfig({}, "/srv");
@@ -69,9 +74,54 @@ describe("loadConfig", () => {
       { COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: "0" },
       "COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS must be a whole number of seconds from 1 to 86400",
     ],
+    [
+      { COUNTERSIGN_OIDC_ISSUER: "http://id.example.com", ...OIDC_CLIENT },
+      "COUNTERSIGN_OIDC_ISSUER must be the provider's issuer URL: https://…, or http:// only for localhost",
+    ],
+    [
+      { COUNTERSIGN_OIDC_ISSUER: "id.example.com", ...OIDC_CLIENT },
+      "COUNTERSIGN_OIDC_ISSUER must be the provider's issuer URL",
+    ],
+    [
+      { COUNTERSIGN_OIDC_ISSUER: "https://id.example.com" },
+      "COUNTERSIGN_OIDC_CLIENT_ID is required with COUNTERSIGN_OIDC_ISSUER (set all three, or none)",
+    ],
+    [
+      { COUNTERSIGN_OIDC_ISSUER: "https://id.example.com", COUNTERSIGN_OIDC_CLIENT_ID: "countersign" },
+      "COUNTERSIGN_OIDC_CLIENT_SECRET is required with COUNTERSIGN_OIDC_ISSUER and COUNTERSIGN_OIDC_CLIENT_ID",
+    ],
+    [
+      { COUNTERSIGN_OIDC_CLIENT_SECRET: "s3cret-value" },
+      "COUNTERSIGN_OIDC_ISSUER is required with COUNTERSIGN_OIDC_CLIENT_SECRET",
+    ],
   ])("refuses %o with a message naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("turns OpenID Connect sign-in on with all three variables, off with none", () => {
+    expect(loadConfig({}).oidc).toBeUndefined();
+    expect(
+      loadConfig({ COUNTERSIGN_OIDC_ISSUER: " https://id.example.com/realms/x ", ...OIDC_CLIENT }).oidc,
+    ).toEqual({
+      issuer: "https://id.example.com/realms/x",
+      clientId: "countersign",
+      clientSecret: "s3cret-value",
+    });
+    // A provider on this machine may answer over plain http.
+    expect(
+      loadConfig({ COUNTERSIGN_OIDC_ISSUER: "http://127.0.0.1:4000", ...OIDC_CLIENT }).oidc?.issuer,
+    ).toBe("http://127.0.0.1:4000");
+  });
+
+  it("never puts the OpenID Connect client secret in its error", () => {
+    try {
+      loadConfig({ COUNTERSIGN_OIDC_ISSUER: "ftp://x", ...OIDC_CLIENT });
+      expect.unreachable();
+    } catch (err) {
+      expect(String(err)).toContain("COUNTERSIGN_OIDC_ISSUER");
+      expect(String(err)).not.toContain("s3cret");
+    }
   });
 
   it("never puts a secret in its error", () => {

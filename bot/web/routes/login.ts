@@ -37,7 +37,9 @@ export function loginRoutes(scope: FastifyInstance, web: WebContext): void {
     if (!token) {
       const notice =
         query.signed_out === "1" ? { kind: "ok" as const, text: "You are signed out." } : undefined;
-      return reply.type(HTML).send(loginPage({ csrf, canMail: !!web.mailSignInLink, notice, next }));
+      return reply
+        .type(HTML)
+        .send(loginPage({ csrf, canMail: !!web.mailSignInLink, oidc: !!web.oidc, notice, next }));
     }
     const link = await checkSignInLink(db, token, web.deps.clock.now());
     if (!link.ok) return refused(reply, link.reason);
@@ -65,6 +67,7 @@ export function loginRoutes(scope: FastifyInstance, web: WebContext): void {
           loginPage({
             csrf,
             canMail: !!web.mailSignInLink,
+            oidc: !!web.oidc,
             notice: { kind, text },
             next: safeNext(body.next),
           }),
