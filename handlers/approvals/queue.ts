@@ -89,10 +89,7 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
   );
   return {
     items: page.map((r) => presentApproval(r.approvals, r.decisions, now, given.get(r.approvals.id))),
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor({ k: last.sortKey, id: last.approvals.id })
-        : null,
+    nextCursor: rows.length > limit && last ? encodeCursor({ k: last.sortKey, id: last.approvals.id }) : null,
   };
 }
 
