@@ -75,14 +75,17 @@ export function createConsole(o: {
     sessions: new SessionCache(o.deps.database),
     oidc: o.oidc,
   };
+  let keys: KeyAuthenticator | undefined;
   return {
     context: web,
     async register(server, auth) {
+      keys = auth;
       linkApiRoutes(server, web, auth);
       await server.register(consolePlugin(web), { prefix: "/console" });
     },
     async start() {
-      await Promise.all([feed.start(), web.sessions.start()]);
+      if (!keys) throw new Error("the console starts after it is registered");
+      await Promise.all([feed.start(), web.sessions.start(keys)]);
     },
     stop() {
       feed.stop();

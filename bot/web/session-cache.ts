@@ -1,10 +1,10 @@
 // Who is signed in, remembered for a second like API keys are (gateway/http/auth.ts): a page then costs no
 // database round trip to learn who asks. Signing out on any replica drops that session at once everywhere
-// (SESSION_ENDED carries its id); a revoked key drops every held session (KEYS_CHANGED), as does "*" after
-// a lost listener connection; the second is the bound if a notification never arrives. Only live sessions
+// (SESSION_ENDED carries its id); a revoked key drops every held session (the key authenticator passes on
+// KEYS_CHANGED, and a revocation made here at once), as does "*" after a lost listener connection; the
+// second is the bound if a notification never arrives. Only live sessions
 // are held, never a refusal, and the caller checks the session's and the key's expiry on every request.
 import type { Database } from "../../db/open.ts";
-import { KEYS_CHANGED } from "../../gateway/keys.ts";
 import { type ConsoleSession, SESSION_ENDED } from "./sessions.ts";
 
 const HOLD_MS = 1_000;
@@ -25,10 +25,11 @@ export class SessionCache {
 
   constructor(private readonly database: Database) {}
 
-  async start(): Promise<void> {
+  /** Follows sign-outs from every replica, and key changes through the API's key authenticator. */
+  async start(keys: { onKeysChanged(fn: () => void): () => void }): Promise<void> {
     this.unlisten = [
       await this.database.listen(SESSION_ENDED, (id) => (id === "*" ? this.held.clear() : this.drop(id))),
-      await this.database.listen(KEYS_CHANGED, () => this.held.clear()),
+      keys.onKeysChanged(() => this.held.clear()),
     ];
     this.listening = true;
   }

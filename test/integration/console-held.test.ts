@@ -1,13 +1,13 @@
 // What a console page holds between requests, over real HTTP and the real database: who is signed in (a
 // second at most) and the pending count its badge shows (a second at most, between change notifications).
-// A write that notifies nobody shows within that second; a sign-out on another replica, a revoked key, a
-// new approval — each of which notifies — shows on the very next page.
+// A write that notifies nobody shows within that second; a sign-out on another replica, a revoked key (here
+// or there), a new approval — each of which notifies — shows on the very next page.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../../bot/web/auth.ts";
 import { endSession, SESSION_ENDED } from "../../bot/web/sessions.ts";
 import { notifyChanged } from "../../db/notify.ts";
-import { KEYS_CHANGED } from "../../gateway/keys.ts";
+import { issueKey, KEYS_CHANGED, revokeKey } from "../../gateway/keys.ts";
 import { APPROVAL_CHANGED } from "../../handlers/channels.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { ConsoleClient } from "../helpers/console-client.ts";
@@ -105,15 +105,20 @@ describe(`what the console holds between requests (${backend})`, () => {
     expect(refused.location).toMatch(/^\/console\/login\?next=/);
   });
 
-  it("refuses a session on the next page once its operator key is revoked", async () => {
+  it("refuses a session on the next page once its operator key is revoked, here or on another replica", async () => {
+    // Revoked through this server's API: no waiting for its own notification to come back.
     const keys = await t.call("GET", "/v1/keys", { key: t.adminKey });
     const anaKey = keys.body.items.find((k: { operator: string | null }) => k.operator === "ana@example.com");
     const ana = await signedIn("ana@example.com");
     expect((await ana.get("/console/approvals")).status).toBe(200);
-    await heard(KEYS_CHANGED, async () => {
-      const revoked = await t.call("DELETE", `/v1/keys/${anaKey.id}`, { key: t.adminKey });
-      expect(revoked.status).toBe(200);
-    });
+    expect((await t.call("DELETE", `/v1/keys/${anaKey.id}`, { key: t.adminKey })).status).toBe(200);
     expect((await ana.get("/console/approvals")).status).toBe(303);
+
+    // Revoked on another replica: this one hears KEYS_CHANGED.
+    const ben = await issueKey(t.database.db, { kind: "operator", subject: "ben@example.com" });
+    const benPage = await signedIn("ben@example.com");
+    expect((await benPage.get("/console/approvals")).status).toBe(200);
+    await heard(KEYS_CHANGED, () => t.database.db.transaction((tx) => revokeKey(tx, ben.id, new Date())));
+    expect((await benPage.get("/console/approvals")).status).toBe(303);
   });
 });

@@ -80,7 +80,7 @@ export function keyRoutes(app: FastifyInstance, ctx: HttpContext) {
     await ctx.auth.require(request, "admin");
     const { id } = request.params;
     const now = ctx.deps.clock.now();
-    const key: ApiKey = await db.transaction(async (tx) => {
+    const { key, revoked } = await db.transaction(async (tx) => {
       const result = await revokeKey(tx, id, now);
       if (!result)
         throw new CodedError("not_found", `no API key with id ${id} (countersign keys ls lists them)`);
@@ -93,8 +93,9 @@ export function keyRoutes(app: FastifyInstance, ctx: HttpContext) {
           data: { id, kind: result.key.kind, subject: result.key.agent ?? result.key.operator ?? "admin" },
         });
       }
-      return result.key;
+      return result;
     });
-    return key;
+    if (revoked) ctx.auth.keysChanged();
+    return key satisfies ApiKey;
   });
 }
