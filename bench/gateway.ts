@@ -1,6 +1,7 @@
 // The gateway's costs, measured against baselines taken in the same run (npm run bench -- gateway):
-//   (a) allowed calls through the gateway against the same calls made straight to the tool endpoint,
-//       at 1 and 64 concurrent agents, on PGlite and on PostgreSQL: throughput and added p50/p99;
+//   (a) allowed calls through the gateway against the same calls made straight to the tool endpoint and
+//       through a bare proxy (a key check and a forward with the gateway's HTTP client, no database), at 1
+//       and 64 concurrent agents, on PGlite and on PostgreSQL: throughput and added p50/p99;
 //   (b) decision → waiting agent resumed, p50/p99 over 200 approvals, beside a 5-second fixed poll;
 //   (c) 10,000 agents long-polling one server process: its resident memory, and how soon all resume.
 // Three event loops, so none measures the others' work: the server runs as its own process
@@ -16,6 +17,7 @@ import path from "node:path";
 import { gatewayYaml } from "../test/helpers/gateway-resources.ts";
 import { allowedCalls, RUN_MS } from "./gateway/allowed-calls.ts";
 import { type Backend, pgliteBackend, postgresBackend } from "./gateway/backends.ts";
+import { startBareProxy } from "./gateway/bare-proxy.ts";
 import { agent } from "./gateway/client.ts";
 import { resumeLatency } from "./gateway/resume.ts";
 import { withServer } from "./gateway/server.ts";
@@ -37,10 +39,15 @@ async function main() {
   try {
     if (!ONLY || ONLY === "a") {
       console.log(
-        `(a) allowed calls (ticket.triage), gateway vs direct to the tool, ${RUN_MS / 1000} s each`,
+        `(a) allowed calls (ticket.triage): direct to the tool, through the bare proxy, through the gateway; ${RUN_MS / 1000} s each`,
       );
-      for (const b of backends)
-        await withServer(b, resources, dir, (s, k) => allowedCalls(s, k.agent, tool.url, b));
+      const bare = await startBareProxy(tool.url);
+      try {
+        for (const b of backends)
+          await withServer(b, resources, dir, (s, k) => allowedCalls(s, k.agent, tool.url, b, bare));
+      } finally {
+        await bare.stop();
+      }
     }
     if (!ONLY || ONLY === "b") {
       console.log("(b) decision → waiting agent resumed (GET /v1/approvals/{id}?wait=60), 200 approvals");

@@ -154,7 +154,10 @@ export function approvalCard(f: ApprovalFacts, opts: ApprovalCardOptions = {}): 
   body.push(
     textBlock(plain(f.title, 200), { size: "Large", weight: "Bolder" }),
     facts(f),
-    textBlock(`Input${f.inputTruncated ? " (truncated)" : ""}`, { weight: "Bolder", spacing: "Medium" }),
+    textBlock(`${f.previewLabel}${f.inputTruncated ? " (truncated)" : ""}`, {
+      weight: "Bolder",
+      spacing: "Medium",
+    }),
     textBlock(plain(f.inputPreview), { fontType: "Monospace", size: "Small" }),
     ...changesBlocks(f),
   );

@@ -76,7 +76,7 @@ export function factsHtml(f: ApprovalFacts): string {
     row("Id", `<code>${escapeHtml(f.id)}</code>`),
   ];
   const input =
-    `<p style="margin:12px 0 4px"><b>Input</b>${f.inputTruncated ? " (truncated)" : ""}</p>` +
+    `<p style="margin:12px 0 4px"><b>${f.previewLabel}</b>${f.inputTruncated ? " (truncated)" : ""}</p>` +
     `<pre style="background:#f5f5f5;padding:8px;white-space:pre-wrap;word-break:break-all">${escapeHtml(f.inputPreview)}</pre>`;
   const changes =
     f.changes.length === 0

@@ -57,6 +57,12 @@ export function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * A message's `text`: the fallback notifications and block-less clients show, read as mrkdwn like a
+ * section, so agent text in it is escaped too (an action holding <!channel> must not ping a channel).
+ */
+const fallback = (text: string) => clip(esc(text), L.messageText);
+
 export const plain = (text: string, max: number) => ({
   type: "plain_text",
   text: clip(text, max),
@@ -118,7 +124,7 @@ function cardBody(f: ApprovalFacts): Block[] {
     header(f.title),
     factFields(f),
     section(
-      `*Input*${f.inputTruncated ? " (truncated)" : ""}\n${codeBlock(f.inputPreview, L.sectionText - 20)}`,
+      `*${f.previewLabel}*${f.inputTruncated ? " (truncated)" : ""}\n${codeBlock(f.inputPreview, L.sectionText - 20)}`,
       {
         block_id: "input",
       },
@@ -153,7 +159,7 @@ export function approvalCard(f: ApprovalFacts): SlackMessage {
     });
   }
   assertBlockCount(blocks, L.blocksPerMessage, "approval card");
-  return { text: approvalSummary(f), blocks };
+  return { text: fallback(approvalSummary(f)), blocks };
 }
 
 function modalTitle(text: string) {
@@ -211,7 +217,10 @@ export function decideModal(
     // An editable input replaces the preview; a note that it cannot be edited here comes after it.
     ...(edit?.editable
       ? edit.blocks
-      : [section(codeBlock(f.inputPreview, L.sectionText)), ...(edit?.blocks ?? [])]),
+      : [
+          section(`*${f.previewLabel}*\n${codeBlock(f.inputPreview, L.sectionText - 20)}`),
+          ...(edit?.blocks ?? []),
+        ]),
     rationaleInput(
       !f.rationaleRequired,
       "Recorded with the decision in the audit log and shown on every card.",
@@ -337,7 +346,7 @@ export function queueMessage(
   assertBlockCount(blocks, L.blocksPerMessage, "queue page");
   const text =
     page.length === 0 ? "Nothing is waiting for your decision." : `${page.length} approvals wait for you`;
-  return { text, blocks };
+  return { text: fallback(text), blocks };
 }
 
 /** Recently decided approvals routed to the user. */
@@ -349,7 +358,7 @@ export function historyMessage(items: ApprovalFacts[]): SlackMessage {
     blocks.push(...queueRow(f, i, false));
   });
   assertBlockCount(blocks, L.blocksPerMessage, "history page");
-  return { text: `${page.length} recently decided approvals`, blocks };
+  return { text: fallback(`${page.length} recently decided approvals`), blocks };
 }
 
 /** `/approvals describe ID`: the card itself, with buttons while pending. */
@@ -366,7 +375,7 @@ function usageText(usage: readonly UsageLine[]): string {
 export function replyMessage(text: string, usage?: readonly UsageLine[]): SlackMessage {
   const blocks: Block[] = [section(esc(text))];
   if (usage) blocks.push(section(usageText(usage)));
-  return { text: clip(text, L.messageText), blocks };
+  return { text: fallback(text), blocks };
 }
 
 export function helpMessage(usage: readonly UsageLine[]): SlackMessage {
@@ -394,7 +403,7 @@ export function escalationMessage(
     section(esc(escalationDetail(f, opts.escalateTo))),
     context(`\`${esc(f.id)}\` · ${linksLine(opts.links, f)}`),
   ];
-  return { text: clip(`${escalationTitle(opts.at, f)}: ${approvalSummary(f)}`, L.messageText), blocks };
+  return { text: fallback(`${escalationTitle(opts.at, f)}: ${approvalSummary(f)}`), blocks };
 }
 
 /** A reminder to someone who has not acted: the card again (buttons and all), led by the reminder. */
@@ -402,7 +411,7 @@ export function reminderMessage(f: ApprovalFacts, awaited: readonly string[]): S
   const card = approvalCard(f);
   const blocks = [section(`:alarm_clock: ${esc(reminderLead(f, awaited))}`), ...card.blocks];
   assertBlockCount(blocks, L.blocksPerMessage, "reminder");
-  return { text: clip(`Reminder: ${card.text}`, L.messageText), blocks };
+  return { text: fallback(`Reminder: ${approvalSummary(f)}`), blocks };
 }
 
 /** Told to a Role's notify channels after every override made under it. */
@@ -413,5 +422,5 @@ export function overrideNoticeMessage(f: ApprovalFacts, links: CardLink[]): Slac
     section(`*${esc(f.outcome ?? "pending")}*`),
     context(linksLine(links, f)),
   ];
-  return { text: clip(`Override: ${f.id} — ${f.outcome ?? ""}`, L.messageText), blocks };
+  return { text: fallback(`Override: ${f.id} — ${f.outcome ?? ""}`), blocks };
 }

@@ -25,7 +25,7 @@ export function approvalText(f: ApprovalFacts): string {
     `  approvers: ${f.approvers}`,
     ...(f.requestedBy ? [`  asked by:  ${f.requestedBy}`] : []),
     ...(f.quorum ? [`  approvals: ${f.quorum}`] : []),
-    "  input:",
+    `  ${f.previewLabel.toLowerCase()}:`,
     ...f.inputPreview.split("\n").map((l) => `    ${l}`),
     ...(f.changes.length > 0 ? ["  changed by the approver:", ...f.changes.map((l) => `    ${l}`)] : []),
     `  record:    ${f.recordUrl}`,

@@ -16,6 +16,8 @@ export interface ApprovalFacts {
   /** The tool or, for an SDK approval, the action. */
   action: string;
   risk: string;
+  /** What the preview shows: a tool call's input, or the context of an approval the agent asked for. */
+  previewLabel: "Input" | "Context";
   inputPreview: string;
   inputTruncated: boolean;
   recordUrl: string;
@@ -87,6 +89,14 @@ export function previewInput(input: unknown, max = INPUT_PREVIEW_MAX): { text: s
   };
 }
 
+/**
+ * What an approver needs to see to decide: the input a tool call would run with, or — for an approval the
+ * agent asked for itself (POST /v1/approvals, the SDK's create: no tool, input {}) — the context it sent.
+ */
+export function previewed(a: Approval): { label: "Input" | "Context"; value: unknown } {
+  return a.tool === null ? { label: "Context", value: a.context } : { label: "Input", value: a.input };
+}
+
 function stateWord(a: Approval): string {
   const d = a.decision;
   if (!d) return a.status;
@@ -95,7 +105,8 @@ function stateWord(a: Approval): string {
 }
 
 export function approvalFacts(a: Approval, publicUrl: string): ApprovalFacts {
-  const preview = previewInput(a.input);
+  const shown = previewed(a);
+  const preview = previewInput(shown.value);
   const action = a.tool ?? a.action;
   const state = stateWord(a);
   return {
@@ -104,6 +115,7 @@ export function approvalFacts(a: Approval, publicUrl: string): ApprovalFacts {
     agent: a.agent,
     action,
     risk: a.risk ?? "unspecified",
+    previewLabel: shown.label,
     inputPreview: preview.text,
     inputTruncated: preview.truncated,
     recordUrl: recordUrl(publicUrl, a.id),

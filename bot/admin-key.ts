@@ -1,5 +1,6 @@
-// The admin key: generated on first start when COUNTERSIGN_ADMIN_KEY is not set, printed once, and
-// written to DATA_DIR/admin.key (mode 600) so the CLI on the same machine can find it.
+// The admin key: generated on first start when COUNTERSIGN_ADMIN_KEY is not set and written to
+// DATA_DIR/admin.key (mode 600), where the CLI on the same machine finds it. It is never printed: start-up
+// output ends up in container logs, which more people read than should hold the key.
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";

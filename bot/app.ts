@@ -17,7 +17,7 @@ import { createGateway, type Gateway, type GatewayOptions } from "../gateway/sub
 import { type Clock, systemClock } from "../handlers/clock.ts";
 import type { HandlerDeps } from "../handlers/deps.ts";
 import type { ResourceSet } from "../model/resources.ts";
-import { ensureAdminKey } from "./admin-key.ts";
+import { ADMIN_KEY_FILE, ensureAdminKey } from "./admin-key.ts";
 import type { Config } from "./config.ts";
 import { DeliveryDispatcher } from "./deliveries/dispatcher.ts";
 import type { Notifier } from "./deliveries/notifier.ts";
@@ -94,11 +94,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const deps: HandlerDeps = { database, clock: options.clock ?? systemClock, resources: () => resources };
 
   const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
-  const metrics = createMetrics(deps);
-  // Policies compile once here; every call is then a walk over closures.
-  const gateway = createGateway(deps, compilePolicies(resources), logger, options.gateway);
+  // Policies compile once here, their rules indexed; a call then tries only the rules that could match.
+  const gateway = createGateway(deps, compilePolicies(resources), logger, {
+    approvalsPerAgentPerMinute: config.approvalsPerAgentPerMinute,
+    ...options.gateway,
+  });
+  const metrics = createMetrics(deps, () => gateway.hub.size);
   const listener = options.listener ?? new HttpListener();
-  const server = buildServer({ deps, auth, gateway }, metrics, logger, listener.factory);
+  const server = buildServer(
+    { deps, auth, gateway, metricsPublic: config.metricsPublic },
+    metrics,
+    logger,
+    listener.factory,
+  );
   // Agents' MCP clients: /mcp/SERVER, beside the API on the same server.
   const mcpSessions = new McpSessions(gateway, logger, options.mcp);
   mcpRoutes(server, {
@@ -175,7 +183,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async start() {
       if (!config.adminKey) {
         const key = await ensureAdminKey(database, config.dataDir);
-        if (key) say(`admin key (shown once, also in ${config.dataDir}/admin.key): ${key}`);
+        // Start-up lines end up in container logs: they say where the key is, never the key.
+        if (key)
+          say(`admin key generated and written to ${path.join(config.dataDir, ADMIN_KEY_FILE)} (mode 600)`);
       }
       for (const line of config.channelsOff) say(line);
       if (config.oidc) {

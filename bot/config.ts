@@ -50,6 +50,13 @@ const envSchema = z.object({
   COUNTERSIGN_ADMIN_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, {
     message: "must be at least 24 characters",
   }),
+  COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE: optionalString.refine(
+    (v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1),
+    { message: "must be a whole number of at least 1" },
+  ),
+  COUNTERSIGN_METRICS_PUBLIC: optionalString.refine((v) => v === undefined || v === "true" || v === "false", {
+    message: "must be true or false",
+  }),
   COUNTERSIGN_SWEEP_CRON: optionalString.refine((v) => v === undefined || cron.validate(v), {
     message: "is not a valid node-cron schedule",
   }),
@@ -136,6 +143,10 @@ export interface Config {
   publicUrl: string;
   adminKey: string | undefined;
   sweepCron: string;
+  /** /metrics without the admin key (COUNTERSIGN_METRICS_PUBLIC=true). */
+  metricsPublic: boolean;
+  /** How many approvals one agent may create a minute; past it, 429 rate_limited. */
+  approvalsPerAgentPerMinute: number | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   slack: SlackConfig | undefined;
   teams: TeamsConfig | undefined;
@@ -249,6 +260,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ).replace(/\/+$/, ""),
     adminKey: e.COUNTERSIGN_ADMIN_KEY,
     sweepCron: e.COUNTERSIGN_SWEEP_CRON ?? "*/10 * * * * *",
+    metricsPublic: e.COUNTERSIGN_METRICS_PUBLIC === "true",
+    approvalsPerAgentPerMinute:
+      e.COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE === undefined
+        ? undefined
+        : Number(e.COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE),
     logLevel: (e.LOG_LEVEL as Config["logLevel"] | undefined) ?? "info",
     slack,
     teams,

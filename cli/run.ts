@@ -12,6 +12,7 @@ import { serveCommand } from "./commands/serve.ts";
 import { examples } from "./commands/shared.ts";
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./errors.ts";
 import type { Io } from "./io.ts";
+import { printable } from "./render/printable.ts";
 import { packageVersion } from "./version.ts";
 
 export function buildProgram(io: Io): Command {
@@ -53,7 +54,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         : EXIT_USAGE;
     }
     if (err instanceof CliError) {
-      io.err(io.errStyle.red(`countersign: ${err.message}`) + "\n");
+      io.err(io.errStyle.red(`countersign: ${printable(err.message)}`) + "\n");
       return err.exitCode;
     }
     io.err(

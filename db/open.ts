@@ -182,3 +182,25 @@ export async function queryRows<T>(q: Queryable, query: SQL): Promise<T[]> {
   const result = (await q.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+/**
+ * Runs a hot-path statement whose text never changes as a named prepared statement: PostgreSQL parses
+ * and plans it once per connection instead of on every call, and drizzle skips rebuilding it. PGlite
+ * runs it as it runs any query. `name` must be unique to this statement's text.
+ */
+export async function executeNamed(q: Queryable, name: string, query: SQL): Promise<void> {
+  // drizzle's execute() always prepares unnamed; its session takes a name (the API its query builders'
+  // .prepare(name) uses).
+  const { session, dialect } = q as unknown as {
+    session: {
+      prepareQuery(
+        q: unknown,
+        f: undefined,
+        name: string,
+        arrayMode: boolean,
+      ): { execute(): Promise<unknown> };
+    };
+    dialect: { sqlToQuery(s: SQL): unknown };
+  };
+  await session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false).execute();
+}

@@ -127,7 +127,8 @@ export const approvals = pgTable(
   },
   (t) => [
     index("approvals_status_expires").on(t.status, t.expiresAt),
-    index("approvals_agent").on(t.agent),
+    // Per agent, newest last: the queue filtered by agent, and the per-minute creation limit.
+    index("approvals_agent_created").on(t.agent, t.createdAt),
     index("approvals_created").on(t.createdAt),
     index("approvals_escalation_due").on(t.nextEscalationAt).where(sql`status = 'pending'`),
     index("approvals_reminder_due").on(t.nextReminderAt).where(sql`status = 'pending'`),

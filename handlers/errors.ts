@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   no_route: 422,
   idempotency_key_reused: 422,
   override_limit: 429,
+  rate_limited: 429,
   internal: 500,
   unavailable: 503,
 } as const satisfies Record<ErrorCode, number>;

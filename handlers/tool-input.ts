@@ -31,6 +31,7 @@ function compileInputChecks(resources: ResourceSet): InputCheck {
   const validators = new WeakMap<ToolResource, ValidateFunction | null>();
   return (name, input) => {
     const tool = resources.tools.get(name);
+    if (tool) refuseFixedQueryParameters(tool, input);
     if (!tool?.inputSchema) return;
     let validate = validators.get(tool);
     if (validate === undefined) {
@@ -42,6 +43,20 @@ function compileInputChecks(resources: ResourceSet): InputCheck {
     const field = fieldOf(error);
     throw new CodedError("invalid_input", `${field}: ${describe(error)}`, { field });
   };
+}
+
+/** A GET tool's input becomes query parameters: none may name one its URL fixes (`?tenant=acme`). */
+function refuseFixedQueryParameters(tool: ToolResource, input: unknown): void {
+  const endpoint = tool.endpoint;
+  if (endpoint?.method.toUpperCase() !== "GET" || !endpoint.url.includes("?")) return;
+  if (typeof input !== "object" || input === null) return;
+  const fixed = new URL(endpoint.url).searchParams;
+  const clash = Object.keys(input).find((key) => fixed.has(key));
+  if (clash === undefined) return;
+  const field = `input.${clash}`;
+  throw new CodedError("invalid_input", `${field}: is fixed by the Tool's URL and cannot be set by a call`, {
+    field,
+  });
 }
 
 function compile(tool: ToolResource): ValidateFunction | null {

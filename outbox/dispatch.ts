@@ -8,8 +8,6 @@ import { type Db, queryRows } from "../db/open.ts";
 import { deliveries } from "../db/schema.ts";
 import { type CardCopy, cardCopies } from "./enqueue.ts";
 
-/** How long a claimed row is reserved for the replica that claimed it. */
-const LEASE_MS = 60_000;
 export const MAX_ATTEMPTS = 8;
 
 type DeliveryRow = typeof deliveries.$inferSelect;
@@ -46,9 +44,12 @@ export function backoffMs(attempt: number): number {
   return Math.min(1000 * 2 ** Math.max(attempt - 1, 0), 300_000);
 }
 
-/** Claims up to `limit` due deliveries (new ones, and posted cards whose update is due) and leases them. */
-export async function claimDue(db: Db, now: Date, limit: number): Promise<DeliveryJob[]> {
-  const leaseUntil = new Date(now.getTime() + LEASE_MS);
+/**
+ * Claims up to `limit` due deliveries (new ones, and posted cards whose update is due) and leases them
+ * for `leaseMs`: longer than a send may take, so no replica claims a row whose send is still running.
+ */
+export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number): Promise<DeliveryJob[]> {
+  const leaseUntil = new Date(now.getTime() + leaseMs);
   const claimed = await queryRows<{ id: number }>(
     db,
     sql`UPDATE deliveries SET next_attempt_at = ${leaseUntil}, attempts = attempts + 1

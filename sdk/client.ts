@@ -16,8 +16,14 @@ import type {
   WaitOptions,
 } from "./types.ts";
 
-/** Seconds the server holds one long-poll round: short enough for proxies that cut idle requests. */
-const ROUND_SECONDS = 25;
+/**
+ * Seconds the server holds one long-poll round: about 25, short enough for proxies that cut idle
+ * requests. Each round draws its length from 22.5–27.5 s, so agents that started waiting together (a
+ * batch job, a restart) do not all end their rounds and ask again in the same instant, every round.
+ */
+export function roundSeconds(random = Math.random()): number {
+  return Math.round((22.5 + random * 5) * 10) / 10;
+}
 const DEFAULT_PAUSE_MS = 1_000;
 
 interface Answer {
@@ -126,7 +132,7 @@ export class Countersign {
   private async poll<T>(path: string, options: WaitOptions): Promise<T> {
     for (;;) {
       try {
-        return await this.get<T>(path, { wait: ROUND_SECONDS, signal: options.signal });
+        return await this.get<T>(path, { wait: roundSeconds(), signal: options.signal });
       } catch (err) {
         if (options.signal?.aborted || !isTransient(err)) throw err;
       }

@@ -239,6 +239,7 @@ export type ErrorCode =
   | "no_route"
   | "idempotency_key_reused"
   | "override_limit"
+  | "rate_limited"
   | "internal"
   | "unavailable";
 

@@ -1,4 +1,6 @@
 // Part (c): many agents long-polling one server process: its memory, and how soon all of them resume.
+import { readFileSync } from "node:fs";
+import { roundSeconds } from "../../sdk/client.ts";
 import type { ServerProcess } from "../../test/helpers/server-process.ts";
 import { type Answer, createApprovals, send } from "./client.ts";
 import { rssMb, settled } from "./proc.ts";
@@ -18,17 +20,37 @@ export async function manyWaiters(server: ServerProcess, keys: Keys, backend: st
   const resumedAt = new Map<string, number>();
   const lags: number[] = [];
   let failures = 0;
-  // Each agent long-polls as the SDK does: round after round until its approval is decided.
+  /** Why a round did not answer: what an SDK agent would retry, and what it would give up on. */
+  const retried = new Map<string, number>();
+  const failed = new Map<string, number>();
+  const tally = (m: Map<string, number>, why: string) => m.set(why, (m.get(why) ?? 0) + 1);
+  let rounds = 0;
+  // Each agent long-polls as the SDK does (sdk/client.ts): rounds of 22.5–27.5 s until its approval is
+  // decided; a network error or a 5xx/429 answer pauses a second and asks again; anything else fails it.
   const waits = ids.map(async (id) => {
-    try {
+    for (;;) {
       let res: Answer;
-      do res = await send(`${server.url}/v1/approvals/${id}?wait=60`, "GET", keys.agent);
-      while (res.body?.status === "pending");
-      if (res.body?.status !== "approved") return void failures++;
+      try {
+        rounds++;
+        res = await send(`${server.url}/v1/approvals/${id}?wait=${roundSeconds()}`, "GET", keys.agent);
+      } catch (err) {
+        tally(retried, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      if (res.status >= 500 || res.status === 429) {
+        tally(retried, `HTTP ${res.status}`);
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      if (res.body?.status === "pending") continue;
+      if (res.body?.status !== "approved") {
+        failures++;
+        return void tally(failed, `HTTP ${res.status} ${res.body?.status ?? JSON.stringify(res.body)}`);
+      }
       resumedAt.set(id, performance.now());
       lags.push(Date.now() - Date.parse(res.body.decision.decidedAt));
-    } catch {
-      failures++;
+      return;
     }
   });
   const settling = await settled(pid);
@@ -47,12 +69,18 @@ export async function manyWaiters(server: ServerProcess, keys: Keys, backend: st
   const lastDecision = performance.now();
   await Promise.all(waits);
   const lastResumed = Math.max(...resumedAt.values());
+  const list = (m: Map<string, number>) => [...m].map(([why, n]) => `${n}× ${why}`).join(", ") || "none";
   lags.sort((a, b) => a - b);
   const worst = lags.at(-1) ?? Number.NaN;
   console.log(
     `  ${backend}: server RSS ${idle.toFixed(0)} MB idle → ${waiting.toFixed(0)} MB with ${WAITERS} waiting ` +
-      `${waiting <= GOALS.waitersMb ? "✓" : "✗"} goal < ${GOALS.waitersMb} MB (all held ` +
+      `(${(waiting - idle).toFixed(0)} MB added ${waiting - idle <= GOALS.waitersAddedMb ? "✓" : "✗"} goal ≤ ` +
+      `${GOALS.waitersAddedMb} MB; all held ` +
       `${(settling / 1000).toFixed(1)} s after they started; highest RSS so far ${peak.toFixed(0)} MB)`,
+  );
+  console.log(
+    `  ${backend}: ${rounds} long-poll requests; retried as the SDK would: ${list(retried)}; failed: ${list(failed)}; ` +
+      `open-file limit: bench ${openFileLimit("self")}, server ${openFileLimit(String(pid))}`,
   );
   console.log(
     `  ${backend}: ${resumedAt.size}/${WAITERS} resumed (${failures} failed); deciding all took ` +
@@ -61,4 +89,9 @@ export async function manyWaiters(server: ServerProcess, keys: Keys, backend: st
       `p50 ${ms(percentile(lags, 50))} p99 ${ms(percentile(lags, 99))} max ${ms(worst)} ` +
       `${worst <= GOALS.allResumedMs ? "✓" : "✗"} goal ≤ ${GOALS.allResumedMs} ms`,
   );
+}
+
+/** The soft RLIMIT_NOFILE of a process: each waiting agent holds a socket on both ends. */
+function openFileLimit(pid: string): string {
+  return readFileSync(`/proc/${pid}/limits`, "utf8").match(/^Max open files\s+(\d+|unlimited)/m)?.[1] ?? "?";
 }

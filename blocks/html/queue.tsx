@@ -4,6 +4,7 @@
 
 import type { Approval, BulkDecideResult } from "../../sdk/types.ts";
 import { pastTense, quorumProgress } from "../decision.ts";
+import { previewed } from "../view.ts";
 import { Csrf, Notice, renderPage, type Viewer } from "./layout.tsx";
 import { DecideControl, inputPreview, SlaBadge, Time, traceOf } from "./parts.tsx";
 
@@ -95,7 +96,7 @@ function PendingRow({ a, viewer, decidable }: { a: Approval; viewer: Viewer; dec
         <span class="agent">{a.agent}</span>
         <SlaBadge sla={a.sla} />
       </div>
-      <code class="preview">{inputPreview(a.input)}</code>
+      <code class="preview">{inputPreview(previewed(a).value)}</code>
       <p class="meta">
         <span>Trace {traceOf(a)}</span> ·{" "}
         <span>

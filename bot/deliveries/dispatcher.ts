@@ -20,6 +20,7 @@ import { DeliveryError, type Notifier } from "./notifier.ts";
 const BATCH = 20;
 const POLL_MS = 1_000;
 const ATTEMPT_TIMEOUT_MS = 30_000;
+const LEASE_MARGIN_MS = 10_000;
 
 export interface DispatcherOptions {
   deps: HandlerDeps;
@@ -85,9 +86,15 @@ export class DeliveryDispatcher {
     }
   }
 
+  private get attemptTimeoutMs(): number {
+    return this.options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  }
+
   private claim(): Promise<DeliveryJob[]> {
     const { database, clock } = this.options.deps;
-    return claimDue(database.db, clock.now(), BATCH);
+    // The lease outlasts an attempt's timeout and the wait for its real outcome after it (bounded()).
+    const leaseMs = 2 * this.attemptTimeoutMs + LEASE_MARGIN_MS;
+    return claimDue(database.db, clock.now(), BATCH, leaseMs);
   }
 
   private async deliver(job: DeliveryJob): Promise<void> {
@@ -128,19 +135,42 @@ export class DeliveryDispatcher {
   }
 
   /**
-   * A platform call that never answers must not stall the outbox: past the attempt timeout it counts as
-   * a retryable failure (well inside the lease, so no other replica has taken the row meanwhile).
+   * A platform call that never answers must not stall the outbox, and one that is merely slow must not be
+   * sent again while it may still land: past the attempt timeout the call is given as long again to end,
+   * and its real outcome is what is recorded (a card posted late is posted, not retried). Only a call
+   * still silent after that counts as failed, and it is retried no sooner than a whole lease later. The
+   * row stays leased throughout (claim()), so no replica takes it meanwhile.
    */
-  private bounded<T>(call: Promise<T>, job: DeliveryJob): Promise<T> {
-    const ms = this.options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new DeliveryError("timeout", `${job.platform} did not answer within ${ms / 1000} s`, true)),
-        ms,
-      );
-    });
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+  private async bounded<T>(call: Promise<T>, job: DeliveryJob): Promise<T> {
+    const ms = this.attemptTimeoutMs;
+    if (await settlesWithin(call, ms)) return call;
+    this.options.logger.warn(
+      { deliveryId: job.id, channel: job.channel },
+      `${job.platform} has not answered within ${ms / 1000} s; waiting for its answer before anything is sent again`,
+    );
+    if (await settlesWithin(call, ms)) return call;
+    throw new DeliveryError(
+      "timeout",
+      `${job.platform} did not answer within ${(2 * ms) / 1000} s`,
+      true,
+      2 * ms + LEASE_MARGIN_MS,
+    );
+  }
+}
+
+/** Whether `call` settles (either way) within `ms`; it is left running either way. */
+async function settlesWithin(call: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = call.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

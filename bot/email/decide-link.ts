@@ -103,6 +103,10 @@ export async function submitLink(
     if (err.code === "rationale_required") {
       return { ...opened, status: 422, rationale, error: "A rationale is required for this request." };
     }
+    if (err.code === "bad_request" && err.details.field === "rationale" && err.details.max === undefined) {
+      // Not storable as typed (a NUL, say): the form again, saying what to change.
+      return { ...opened, status: 422, rationale: "", error: `The ${err.message.replace(": ", " ")}.` };
+    }
     if (err.code === "bad_request" && err.details.field === "rationale") {
       return {
         ...opened,

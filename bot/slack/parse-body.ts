@@ -1,6 +1,8 @@
 // Slack's request bodies: slash commands as form fields, interactions as JSON in the `payload` form
 // field, Events API callbacks as JSON. Anything else is malformed (400).
 
+import { describeUnstorable, findUnstorable } from "../../handlers/storable-json.ts";
+
 export type SlackBody = Record<string, unknown>;
 
 export type ParsedBody = { ok: true; body: SlackBody } | { ok: false; reason: string };
@@ -20,6 +22,9 @@ export function parseSlackBody(raw: Buffer, contentType: string): ParsedBody {
     return { ok: false, reason: "body is not a Slack payload (not a JSON object)" };
   }
   const b = body as SlackBody;
+  // Nothing in it may reach the database unstorable (a NUL in a rationale typed in a modal, say).
+  const unstorable = findUnstorable(b);
+  if (unstorable) return { ok: false, reason: describeUnstorable(unstorable, "") };
   if (typeof b.type !== "string" && typeof b.command !== "string" && b.ssl_check === undefined) {
     return { ok: false, reason: "body is not a Slack payload (no type or command)" };
   }

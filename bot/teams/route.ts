@@ -5,6 +5,7 @@
 import type { Activity, TurnContext } from "botbuilder";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Logger } from "pino";
+import { describeUnstorable, findUnstorable } from "../../handlers/storable-json.ts";
 import type { TeamsAdapter } from "./adapter.ts";
 
 type Logic = (turn: TurnContext) => Promise<void>;
@@ -83,6 +84,9 @@ function parseJson(raw: Buffer): Record<string, unknown> | undefined {
 /** What makes a body not an activity Countersign can act on, or undefined when it is one. */
 export function activityProblem(body: Record<string, unknown> | undefined): string | undefined {
   if (!body) return "body is not a Bot Framework activity (not a JSON object)";
+  // Nothing in it may reach the database unstorable (a NUL in a rationale typed on a card, say).
+  const unstorable = findUnstorable(body);
+  if (unstorable) return describeUnstorable(unstorable, "");
   for (const field of ["type", "channelId", "serviceUrl"]) {
     if (typeof body[field] !== "string" || body[field] === "") return `activity has no ${field}`;
   }

@@ -10,6 +10,7 @@ import { CliError, EXIT_USAGE } from "../errors.ts";
 import { explainRefusal } from "../explain.ts";
 import { type Io, printLines } from "../io.ts";
 import { queueTable } from "../render/approval.ts";
+import { printableData } from "../render/printable.ts";
 import { examples, type OutputFormat, outputOption, printJson } from "./shared.ts";
 
 const STATUSES = ["pending", "decided", "approved", "rejected", "expired", "all"];
@@ -156,7 +157,8 @@ async function listApprovals(
   if (cursor !== null) io.out(s.dim(`… more not shown (--limit ${opts.limit}); raise --limit to see them\n`));
 }
 
-function decidedLines(a: Approval, io: Io): string[] {
+function decidedLines(given: Approval, io: Io): string[] {
+  const a = printableData(given);
   const s = io.style;
   const d = a.decision;
   if (!d) {

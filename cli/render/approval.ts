@@ -2,6 +2,7 @@
 
 import { decisionPhrase } from "../../blocks/decision.ts";
 import type { Approval, Decision, SlaState } from "../../sdk/types.ts";
+import { printableData } from "./printable.ts";
 import type { Style } from "./style.ts";
 import { table } from "./table.ts";
 import { relativeTime } from "./time.ts";
@@ -38,7 +39,8 @@ export function statusWord(a: Approval, s: Style): string {
 }
 
 /** The queue. Pending approvals show when they expire; decided ones show who decided and when. */
-export function queueTable(items: Approval[], onlyPending: boolean, now: Date, s: Style): string[] {
+export function queueTable(given: Approval[], onlyPending: boolean, now: Date, s: Style): string[] {
+  const items = printableData(given);
   const header = onlyPending
     ? ["ID", "AGENT", "TOOL", "RISK", "SLA", "REQUESTED", "EXPIRES"]
     : ["ID", "STATUS", "AGENT", "TOOL", "SLA", "REQUESTED", "OUTCOME"];

@@ -5,6 +5,7 @@ import { quorumProgress } from "../../blocks/decision.ts";
 import { diffLines } from "../../blocks/diff.ts";
 import type { Approval, AuditEvent, Delivery, ToolCall } from "../../sdk/types.ts";
 import { decisionSummary, slaBadge, statusWord } from "./approval.ts";
+import { printable, printableData, printableJsonLines } from "./printable.ts";
 import type { Style } from "./style.ts";
 import { table } from "./table.ts";
 import { stamp } from "./time.ts";
@@ -22,11 +23,9 @@ export interface DescribeInput {
 
 const INDENT = "  ";
 
-export function describeApproval(
-  { approval: a, audit, toolCall }: DescribeInput,
-  now: Date,
-  s: Style,
-): string[] {
+export function describeApproval(raw: DescribeInput, now: Date, s: Style): string[] {
+  // Every string shown is made printable first; JSON is written from the data as it is (printableJsonLines).
+  const { approval: a, audit, toolCall } = printableData(raw);
   const out: string[] = [];
   const section = (title: string) => out.push("", s.bold(title));
   const field = (rows: [string, string][]) => {
@@ -53,16 +52,16 @@ export function describeApproval(
   if (a.originalInput !== null) {
     // Approved with edits: what runs, and what the approver changed in what the agent asked for.
     section("Input (as approved)");
-    block(JSON.stringify(a.input ?? {}, null, 2).split("\n"));
+    block(printableJsonLines(raw.approval.input));
     section("Changed by the approver");
     block(diffLines(a.originalInput, a.input));
   } else {
     section("Input");
-    block(JSON.stringify(a.input ?? {}, null, 2).split("\n"));
+    block(printableJsonLines(raw.approval.input));
   }
   if (a.context && typeof a.context === "object" && Object.keys(a.context).length > 0) {
     section("Context");
-    block(JSON.stringify(a.context, null, 2).split("\n"));
+    block(printableJsonLines(raw.approval.context));
   }
 
   section("Policy");
@@ -125,7 +124,7 @@ export function describeApproval(
     const rows: [string, string][] = [["Status", callStatus(toolCall, s)]];
     if (toolCall.reason) rows.push(["Reason", toolCall.reason]);
     if (toolCall.error) rows.push(["Error", toolCall.error]);
-    if (toolCall.result !== null) rows.push(["Result", oneLine(toolCall.result)]);
+    if (toolCall.result !== null) rows.push(["Result", printable(oneLine(raw.toolCall?.result))]);
     rows.push(["Updated", stamp(toolCall.updatedAt, now)]);
     field(rows);
   }

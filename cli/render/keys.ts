@@ -1,5 +1,6 @@
 // API keys as the terminal lists them: newest first, with when each was last used and when it expires.
 import type { ApiKey } from "../../sdk/types.ts";
+import { printableData } from "./printable.ts";
 import type { Style } from "./style.ts";
 import { table } from "./table.ts";
 import { relativeTime } from "./time.ts";
@@ -10,7 +11,8 @@ function statusWord(k: ApiKey, s: Style): string {
   return s.green("active");
 }
 
-export function keyTable(keys: ApiKey[], now: Date, s: Style): string[] {
+export function keyTable(given: ApiKey[], now: Date, s: Style): string[] {
+  const keys = printableData(given);
   return table(
     ["ID", "KIND", "FOR", "STATUS", "CREATED", "LAST USED", "EXPIRES"].map(s.dim),
     keys.map((k) => [

@@ -1,12 +1,9 @@
 // An McpServer and its tools as the terminal shows them (`resources validate`, `describe mcp`): whether
 // it is reached, and for each tool the Tool policies judge — its side effects and where they came from.
 import type { McpServerView, McpToolView } from "../../sdk/types.ts";
+import { printable } from "./printable.ts";
 import type { Style } from "./style.ts";
 import { table } from "./table.ts";
-
-/** Names and errors come from the MCP server: control characters could drive the terminal. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
 
 export function mcpServerLines(v: McpServerView, style: Style): string[] {
   const name = style.bold(`McpServer ${v.name}`);

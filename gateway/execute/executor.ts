@@ -1,4 +1,5 @@
-// Runs REST and MCP tools exactly once. A call is recorded `executing` (with a lease) before its request
+// Runs REST and MCP tools exactly once. A call is recorded `executing` (with a lease, renewed while the
+// request runs, so it lapses only when the process stops) before its request
 // leaves; afterwards only the holder of that attempt may record the outcome (finishCall matches status
 // and attempt number). Approved calls are claimed with a conditional UPDATE, so of every process that
 // hears the approval exactly one sends the request.
@@ -15,6 +16,7 @@ import {
   finishCall,
   nextAttempt,
   type Outcome,
+  renewLease,
   settleDecisionCall,
   staleExecutions,
 } from "../tool-calls/store.ts";
@@ -25,8 +27,11 @@ import type { McpUpstreams, ProgressListener } from "./mcp/upstreams.ts";
 import { DIED_MID_CALL, judgeAttempt, type Verdict } from "./outcome.ts";
 
 export interface ExecutorOptions {
-  /** Added to a tool's timeout for the lease: how long a silent process is trusted to be alive. */
-  leaseMarginMs?: number;
+  /**
+   * How long a silent process is trusted to be alive: an executing call's lease, renewed every third of
+   * it while the request runs. A call whose lease lapsed is one whose process stopped.
+   */
+  leaseMs?: number;
   /** Attempts for an idempotent tool (the first included). */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -36,7 +41,9 @@ export interface ExecutorOptions {
 
 export class Executor {
   private readonly inflight = new Set<Promise<unknown>>();
-  private readonly leaseMarginMs: number;
+  /** Calls this process is running now: alive whatever their lease says (a stalled event loop). */
+  private readonly running = new Set<string>();
+  private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
   private readonly recoveryIntervalMs: number;
@@ -51,7 +58,7 @@ export class Executor {
     private readonly logger: Logger,
     options: ExecutorOptions = {},
   ) {
-    this.leaseMarginMs = options.leaseMarginMs ?? 5_000;
+    this.leaseMs = options.leaseMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 200;
     this.recoveryIntervalMs = options.recoveryIntervalMs ?? 5_000;
@@ -81,9 +88,8 @@ export class Executor {
     await Promise.race([Promise.allSettled([...this.inflight]), grace]);
   }
 
-  leaseUntil(tool: ToolResource, now: Date): Date {
-    const timeoutMs = tool.endpoint?.timeoutMs ?? tool.mcp?.timeoutMs ?? 0;
-    return new Date(now.getTime() + timeoutMs + this.leaseMarginMs);
+  leaseUntil(now: Date): Date {
+    return new Date(now.getTime() + this.leaseMs);
   }
 
   /**
@@ -138,11 +144,26 @@ export class Executor {
     let attempt = row.attempts;
     const renew = async (n: number) => {
       const now = clock.now();
-      const renewed = await nextAttempt(database.db, row.id, attempt, this.leaseUntil(tool, now), now);
+      const renewed = await nextAttempt(database.db, row.id, attempt, this.leaseUntil(now), now);
       if (renewed) attempt = n + row.attempts;
       return renewed;
     };
-    const { outcome } = await this.attempt(tool, row.id, row.input, renew, onProgress);
+    // The lease says this process is alive: renewed while the request runs, however long the tool takes.
+    const heartbeat = setInterval(() => {
+      const now = clock.now();
+      renewLease(database.db, row.id, attempt, this.leaseUntil(now)).catch((err) =>
+        this.logger.warn({ err, callId: row.id }, "could not renew a tool call's lease"),
+      );
+    }, this.leaseMs / 3);
+    heartbeat.unref();
+    this.running.add(row.id);
+    let outcome: Outcome;
+    try {
+      ({ outcome } = await this.attempt(tool, row.id, row.input, renew, onProgress));
+    } finally {
+      clearInterval(heartbeat);
+      this.running.delete(row.id);
+    }
     const done = await finishCall(database.db, row.id, attempt, outcome, clock.now());
     // The answer as the tool gave it: jsonb keeps the same values but reorders object keys, and the
     // caller in this request (an MCP client comparing bytes) should get exactly what the tool said.
@@ -174,7 +195,7 @@ export class Executor {
       );
       return;
     }
-    const claimed = await claimApproved(database.db, callId, this.leaseUntil(tool, now), now);
+    const claimed = await claimApproved(database.db, callId, this.leaseUntil(now), now);
     if (claimed) await this.runClaimed(claimed, tool);
   }
 
@@ -210,11 +231,13 @@ export class Executor {
     const { database, clock } = this.deps;
     const now = clock.now();
     for (const stale of await staleExecutions(database.db, allExecutingAreDead ? null : now)) {
+      // Ours and still running: a heartbeat held up behind a busy event loop, not a dead process.
+      if (this.running.has(stale.id)) continue;
       const tool = this.deps.resources().tools.get(stale.tool);
       const sendable = tool?.endpoint ?? tool?.mcp;
       if (sendable && tool?.sideEffects.idempotent && stale.attempts < this.maxAttempts) {
         // Safe to send again: take the call over for one more attempt, carrying the same Idempotency-Key.
-        if (await nextAttempt(database.db, stale.id, stale.attempts, this.leaseUntil(tool, now), now)) {
+        if (await nextAttempt(database.db, stale.id, stale.attempts, this.leaseUntil(now), now)) {
           const row = await findCall(database.db, stale.id);
           if (row?.status === "executing") this.track(this.runClaimed(row, tool));
         }

@@ -3,6 +3,14 @@
 // for a tool that is not idempotent.
 import http from "node:http";
 import https from "node:https";
+import {
+  MAX_JSON_DEPTH,
+  mayHoldUnstorable,
+  nestingExceeds,
+  storableCopy,
+  tooDeepToParse,
+} from "../../handlers/storable-json.ts";
+import { displayUrl } from "../../model/display-url.ts";
 import type { ToolResource } from "../../model/resources.ts";
 
 export type Endpoint = NonNullable<ToolResource["endpoint"]>;
@@ -69,7 +77,7 @@ export function sendToolRequest(
       else socket.once("connect", () => (connected = true));
     });
     req.on("error", (err) => {
-      const error = `${endpoint.method} ${withoutCredentials(endpoint.url)}: ${err.message}`;
+      const error = `${endpoint.method} ${displayUrl(endpoint.url)}: ${err.message}`;
       finish(connected ? { kind: "interrupted", error, timedOut: false } : { kind: "not_sent", error });
     });
     const timer = setTimeout(() => {
@@ -84,50 +92,32 @@ export function sendToolRequest(
   });
 }
 
-/** GET tools get the input as query parameters: strings as they are, anything else as JSON. */
+/**
+ * GET tools get the input as query parameters: strings as they are, anything else as JSON. A parameter the
+ * Tool URL fixes (`?tenant=acme`) is the operator's and is never replaced; calls naming one are refused
+ * before they get here (handlers/tool-input.ts), this keeps it so on every other path.
+ */
 function addQuery(url: URL, input: unknown) {
   if (typeof input !== "object" || input === null) return;
+  const fixed = new Set(url.searchParams.keys());
   for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
+    if (value === undefined || fixed.has(key)) continue;
     url.searchParams.set(key, typeof value === "string" ? value : JSON.stringify(value));
   }
-}
-
-/**
- * Credentials in an endpoint URL are the tool's, not the agent's: errors (which agents and operators see,
- * and logs keep) show the URL without them.
- */
-function withoutCredentials(raw: string): string {
-  const url = new URL(raw);
-  if (!url.username && !url.password) return raw;
-  url.username = "";
-  url.password = "";
-  return url.toString();
 }
 
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   const text = raw.toString("utf8");
   if (text === "") return null;
-  // The rare answer that may hold a NUL (raw, or as a JSON escape) is rebuilt; any other is kept as is.
-  const clean = text.includes("\u0000") || text.includes("\\u0000") ? withoutNul : (v: unknown) => v;
+  // The rare answer that may hold a NUL or a lone surrogate (raw, or as a JSON escape) is given back with
+  // each replaced by U+FFFD, as it will be stored; any other is kept as it is.
+  const clean = mayHoldUnstorable(text) ? storableCopy : (v: unknown) => v;
   if (contentType?.includes("json")) {
+    // Nested past MAX_JSON_DEPTH it is kept as its text: neither jsonb nor a reply could hold it parsed.
+    if (nestingExceeds(text, MAX_JSON_DEPTH)) return tooDeepToParse(text);
     try {
       return clean(JSON.parse(text));
     } catch {}
   }
   return clean(text);
-}
-
-/**
- * PostgreSQL stores no U+0000 in jsonb. A tool's answer holding one would make recording the outcome fail
- * after the tool acted (the call stuck as executing, then outcome_unknown or sent again), so it is kept
- * with each NUL replaced by U+FFFD.
- */
-export function withoutNul(value: unknown): unknown {
-  if (typeof value === "string") return value.replaceAll("\u0000", "\uFFFD");
-  if (Array.isArray(value)) return value.map(withoutNul);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k.replaceAll("\u0000", "\uFFFD"), withoutNul(v)]),
-  );
 }

@@ -8,4 +8,6 @@ export interface HttpContext {
   auth: KeyAuthenticator;
   /** The agents' side: tool calls, the waiter hub, the executor. */
   gateway: Gateway;
+  /** COUNTERSIGN_METRICS_PUBLIC=true: /metrics answers without the admin key. */
+  metricsPublic?: boolean;
 }

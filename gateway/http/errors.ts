@@ -34,7 +34,11 @@ export function asCodedError(err: unknown): CodedError | null {
 
 export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const coded = asCodedError(err);
-  if (coded) return reply.status(coded.status).send(errorBody(coded));
+  if (coded) {
+    const retryAfter = coded.details.retryAfterSeconds;
+    if (typeof retryAfter === "number") void reply.header("retry-after", String(retryAfter));
+    return reply.status(coded.status).send(errorBody(coded));
+  }
   request.log.error({ err }, "request failed");
   const internal = new CodedError("internal", "internal error; the server log has the details");
   return reply.status(500).send(errorBody(internal));

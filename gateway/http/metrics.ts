@@ -18,9 +18,21 @@ export const DECISION_LATENCY_BUCKETS = [
   10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400,
 ];
 
-export function createMetrics(deps: HandlerDeps): Metrics {
+/** `longPolls`: how many agents' long-polls this process holds now (the gateway's waiter hub). */
+export function createMetrics(deps: HandlerDeps, longPolls?: () => number): Metrics {
   const registry = new Registry();
   const db = deps.database.db;
+
+  if (longPolls) {
+    new Gauge({
+      name: "countersign_long_polls_waiting",
+      help: "Agents' long-polls (?wait=) this process holds now",
+      registers: [registry],
+      collect() {
+        this.set(longPolls());
+      },
+    });
+  }
 
   new Gauge({
     name: "countersign_approvals_pending",

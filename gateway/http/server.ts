@@ -9,8 +9,8 @@ import Fastify, {
 import { CodedError } from "../../handlers/errors.ts";
 import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
+import { lazyChildLogger } from "./lazy-logger.ts";
 import type { Metrics } from "./metrics.ts";
-import { refuseNul } from "./no-nul.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { agentApprovalRoutes } from "./routes/agent-approvals.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { mcpServerRoutes } from "./routes/mcp-servers.ts";
 import { toolCallRoutes } from "./routes/tool-calls.ts";
+import { refuseUnstorable } from "./storable-request.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -31,6 +32,7 @@ export function buildServer(
   const app = Fastify({
     serverFactory,
     loggerInstance: logger,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT,
     // One summary line per request comes from the onResponse hook below, at debug.
     logController: new LogController({ disableRequestLogging: true }),
@@ -51,7 +53,7 @@ export function buildServer(
 
   // Only the JSON API: the chat and email endpoints check their own requests first (Slack's signature).
   app.addHook("preValidation", async (request) => {
-    if (request.url.startsWith("/v1/")) refuseNul(request);
+    if (request.url.startsWith("/v1/")) refuseUnstorable(request);
   });
 
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));

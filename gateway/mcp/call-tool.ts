@@ -8,11 +8,11 @@ import type { CallToolRequest, CallToolResult, CreateTaskResult } from "@modelco
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { findApproval } from "../../handlers/approvals/index.ts";
 import { isCodedError } from "../../handlers/errors.ts";
+import { describeUnstorable, findUnstorable } from "../../handlers/storable-json.ts";
 import { mcpToolName } from "../../model/mcp.ts";
 import type { ToolCall } from "../../sdk/types.ts";
 import type { ProgressListener } from "../execute/mcp/upstreams.ts";
 import { requestedBy } from "../http/fields.ts";
-import { nulPath } from "../http/no-nul.ts";
 import type { Gateway } from "../submit/gateway.ts";
 import { submitToolCall } from "../submit/tool-call.ts";
 import { findCallForWait } from "../tool-calls/store.ts";
@@ -41,13 +41,8 @@ export async function callTool(
   opts: HoldOptions,
 ): Promise<CallToolResult | CreateTaskResult> {
   const { name, arguments: args = {}, _meta, task } = request.params;
-  const unstorable = nulPath(args);
-  if (unstorable) {
-    throw new McpError(
-      ErrorCode.InvalidParams,
-      `arguments.${unstorable.join(".")}: must not contain the NUL character (\\u0000)`,
-    );
-  }
+  const unstorable = findUnstorable(args);
+  if (unstorable) throw new McpError(ErrorCode.InvalidParams, describeUnstorable(unstorable, "arguments"));
   const key = _meta?.[IDEMPOTENCY_META];
   if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > 200)) {
     throw new McpError(

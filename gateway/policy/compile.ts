@@ -5,6 +5,7 @@
 import type { AgentResource, PolicyResource, ResourceSet } from "../../model/resources.ts";
 import { type ResolvedRouting, resolveRouting } from "../../model/routing.ts";
 import { compileCondition, globToRegExp, type Match } from "./conditions.ts";
+import { agentNamesOf, namesOfGlobs, type ToolKey, toolKeyOf } from "./rule-keys.ts";
 
 export interface CompiledRule {
   policy: string;
@@ -19,6 +20,9 @@ export interface CompiledRule {
   agentHolds: Match;
   /** Whether any condition reads the input (then some inputs may escape the rule). */
   readsInput: boolean;
+  /** What the rule index files it under (rule-keys.ts). */
+  toolKey: ToolKey;
+  agentNames?: string[] | undefined;
 }
 
 export interface CompiledPolicy {
@@ -80,7 +84,10 @@ export function compilePolicy(policy: PolicyResource, resources: ResourceSet): C
     action: rule.action,
     routing: rule.routing && resolveRouting(rule.routing, resources),
     ...compileWhen(rule.when),
+    toolKey: toolKeyOf(rule.when),
+    agentNames: agentNamesOf(rule.when, policy.appliesTo.agents),
   }));
+  const agentNames = policy.appliesTo.agents && [...policy.appliesTo.agents];
   const short = policy.toolPolicy;
   if (short?.requireApproval.length) {
     rules.push({
@@ -92,6 +99,8 @@ export function compilePolicy(policy: PolicyResource, resources: ResourceSet): C
       callHolds: always,
       agentHolds: always,
       readsInput: false,
+      toolKey: namesOfGlobs(short.requireApproval),
+      agentNames,
     });
   }
   if (short?.allow.length) {
@@ -103,6 +112,8 @@ export function compilePolicy(policy: PolicyResource, resources: ResourceSet): C
       callHolds: always,
       agentHolds: always,
       readsInput: false,
+      toolKey: namesOfGlobs(short.allow),
+      agentNames,
     });
   }
   return { name: policy.name, appliesTo: compileAppliesTo(policy.appliesTo), rules, default: short?.default };

@@ -6,8 +6,12 @@
 //   fact of a pseudo-tool) never holds, whatever the operator: `{ne: USD}` does not match a call
 //   without a currency. Rules speak about facts that are there.
 // - A plain value is equality, except for `tool.name`, where it is a glob (`*` any run, `?` one
-//   character). Operators compare exactly; `matches` is an unanchored JavaScript regular expression.
+//   character). Operators compare exactly; `matches` is an unanchored regular expression, run by RE2
+//   (re2js): linear time in the input, so an agent's 1 MiB string cannot stall the event loop every
+//   agent shares. A pattern only a backtracking engine can run (backreferences, lookaround) is refused
+//   when the resources load, naming the file and field.
 // - Ordering operators (gt, gte, lt, lte) hold only for numbers: "100" is not greater than 50.
+import { RE2JS } from "re2js";
 import { type Field, fieldFor, OPERATORS, type Operator } from "./condition-fields.ts";
 import type { PolicyRequest } from "./types.ts";
 
@@ -24,7 +28,7 @@ export class ConditionError extends Error {
 type Test = (value: unknown) => boolean;
 export type Match = (req: PolicyRequest) => boolean;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -90,11 +94,19 @@ function compileOperator(op: Operator, operand: unknown, field: Field): Test {
     }
     case "matches": {
       if (typeof operand !== "string") throw fail("expected a regular expression string");
-      let re: RegExp;
+      let re: RE2JS;
       try {
-        re = new RegExp(operand);
+        re = RE2JS.compile(operand);
       } catch (e) {
-        throw fail(`invalid regular expression: ${(e as Error).message}`);
+        try {
+          new RegExp(operand);
+        } catch (invalid) {
+          throw fail(`invalid regular expression: ${(invalid as Error).message}`);
+        }
+        throw fail(
+          `not supported by the linear-time engine (RE2): ${(e as Error).message} ` +
+            "(backreferences and lookaround need backtracking, which an agent's input could make take forever)",
+        );
       }
       return (v) => typeof v === "string" && re.test(v);
     }

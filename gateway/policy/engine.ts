@@ -1,7 +1,8 @@
-// The policy engine: policies are compiled once when the resources load (see compile.ts), so
-// evaluating a call is a walk over closures. Conditions on the tool's own facts (name, side effects,
-// type) are settled once per tool: the first call to a tool keeps only the rules that tool can match,
-// and later calls check just agent and input. Condition semantics are described in conditions.ts.
+// The policy engine: policies are compiled once when the resources load (see compile.ts), and their
+// rules indexed by what they key on (rule-index.ts), so evaluating a call tries only the rules that
+// could match its tool and agent — a few, whether the policy set holds ten rules or ten thousand.
+// Conditions on the tool's own facts are settled once per tool; a call checks just agent and input.
+// Condition semantics are described in conditions.ts.
 //
 // Precedence, beyond CONTRACT.md section 2:
 // - Deny beats require beats allow. The first matching deny (load order: files sorted, then
@@ -14,6 +15,7 @@
 import type { AgentResource, ResourceSet, ToolResource } from "../../model/resources.ts";
 import { type CompiledPolicy, type CompiledRule, compilePolicy } from "./compile.ts";
 import { deniesOutright } from "./outright.ts";
+import { type IndexedRule, RuleIndex } from "./rule-index.ts";
 import type { PolicyDecision, PolicyRequest } from "./types.ts";
 
 export interface PolicyEngine {
@@ -24,48 +26,72 @@ export interface PolicyEngine {
 
 export function compilePolicies(resources: ResourceSet): PolicyEngine {
   const policies = resources.policies.map((p) => compilePolicy(p, resources));
-  // Keyed by the Tool object the resources hold; tools are not changed after loading.
-  const byTool = new WeakMap<object, CompiledPolicy[]>();
-  const narrowFor = (req: PolicyRequest) =>
-    policies.map((p) => ({ ...p, rules: p.rules.filter((rule) => rule.toolHolds(req)) }));
+  const index = new RuleIndex(policies);
   return {
     evaluate(req) {
-      // Pseudo-tools are built afresh for each SDK approval, so there is nothing to reuse.
-      if (!req.tool.sideEffects) return evaluate(narrowFor(req), req);
-      let narrowed = byTool.get(req.tool);
-      if (!narrowed) {
-        narrowed = narrowFor(req);
-        byTool.set(req.tool, narrowed);
-      }
-      return evaluate(narrowed, req);
+      const [anyAgent, named] = index.forCall(req);
+      return decide(anyAgent, named, index.withDefault, req);
     },
     deniesOutright: (agent, tool) => deniesOutright(policies, agent, tool),
   };
 }
 
-function evaluate(policies: readonly CompiledPolicy[], req: PolicyRequest): PolicyDecision {
+/**
+ * The plain walk the index must agree with: every rule of every policy, in load order. Kept for tests
+ * (test/unit/policy-index.test.ts compares the two on random policy sets); not used to serve calls.
+ */
+export function compilePoliciesUnindexed(resources: ResourceSet): Pick<PolicyEngine, "evaluate"> {
+  const policies = resources.policies.map((p) => compilePolicy(p, resources));
+  const all = policies.flatMap((policy) => policy.rules.map((rule) => ({ rule, policy, seq: 0 })));
+  all.forEach((entry, seq) => {
+    entry.seq = seq;
+  });
+  const withDefault = policies.filter((p) => p.default);
+  return {
+    evaluate: (req) =>
+      decide(
+        all.filter((e) => e.rule.toolHolds(req)),
+        [],
+        withDefault,
+        req,
+      ),
+  };
+}
+
+/** Decides a call from its candidate rules (two lists, each in load order) and the policies' defaults. */
+function decide(
+  anyAgent: readonly IndexedRule[],
+  named: readonly IndexedRule[],
+  withDefault: readonly CompiledPolicy[],
+  req: PolicyRequest,
+): PolicyDecision {
   const tool = req.tool.name;
   let routedRequire: CompiledRule | undefined;
   let unroutedRequire: CompiledRule | undefined;
   let allow: CompiledRule | undefined;
-  let fallback: { policy: string; outcome: "allow" | "deny" } | undefined;
 
-  for (const policy of policies) {
-    if (!policy.appliesTo(req.agent)) continue;
-    if (policy.default && (!fallback || (fallback.outcome === "allow" && policy.default === "deny"))) {
-      fallback = { policy: policy.name, outcome: policy.default };
+  let i = 0;
+  let j = 0;
+  while (i < anyAgent.length || j < named.length) {
+    const next = j >= named.length || (i < anyAgent.length && anyAgent[i]!.seq < named[j]!.seq);
+    const { rule, policy } = next ? anyAgent[i++]! : named[j++]!;
+    // Only a deny can still change the outcome once a routed require matched, or the first allow.
+    if (rule.action === "allow" && (allow || routedRequire)) continue;
+    if (rule.action === "require" && routedRequire) continue;
+    if (!policy.appliesTo(req.agent) || !rule.callHolds(req)) continue;
+    if (rule.action === "deny") {
+      return denied("denied", rule.policy, rule.rule, `denied by policy ${rule.policy} rule ${rule.rule}`);
     }
-    for (const rule of policy.rules) {
-      // Only a deny can still change the outcome once a routed require matched, or the first allow.
-      if (rule.action === "allow" && (allow || routedRequire)) continue;
-      if (rule.action === "require" && routedRequire) continue;
-      if (!rule.callHolds(req)) continue;
-      if (rule.action === "deny") {
-        return denied("denied", rule.policy, rule.rule, `denied by policy ${rule.policy} rule ${rule.rule}`);
-      }
-      if (rule.action === "allow") allow = rule;
-      else if (rule.routing) routedRequire = rule;
-      else unroutedRequire ??= rule;
+    if (rule.action === "allow") allow = rule;
+    else if (rule.routing) routedRequire = rule;
+    else unroutedRequire ??= rule;
+  }
+
+  let fallback: { policy: string; outcome: "allow" | "deny" } | undefined;
+  for (const policy of withDefault) {
+    if (!policy.appliesTo(req.agent)) continue;
+    if (!fallback || (fallback.outcome === "allow" && policy.default === "deny")) {
+      fallback = { policy: policy.name, outcome: policy.default! };
     }
   }
 

@@ -2,6 +2,7 @@
 // requireApproval). Routed by the same policies, with the action name standing in for a tool name and
 // the context standing in for the input.
 import { randomBytes } from "node:crypto";
+import { refuseOverAgentLimit } from "../../handlers/approvals/agent-limit.ts";
 import { insertApproval, presentApproval } from "../../handlers/approvals/index.ts";
 import { CodedError } from "../../handlers/errors.ts";
 import type { Approval } from "../../sdk/types.ts";
@@ -37,8 +38,9 @@ export async function createAgentApproval(g: Gateway, req: AgentApprovalRequest)
   }
   const id = `approval-${randomBytes(8).toString("hex")}`;
   const now = g.deps.clock.now();
-  const row = await g.deps.database.db.transaction((tx) =>
-    insertApproval(
+  const row = await g.deps.database.db.transaction(async (tx) => {
+    await refuseOverAgentLimit(tx, req.agent, now, g.approvalsPerAgentPerMinute);
+    return insertApproval(
       tx,
       {
         id,
@@ -56,7 +58,7 @@ export async function createAgentApproval(g: Gateway, req: AgentApprovalRequest)
         requestedBy: req.requestedBy,
       },
       now,
-    ),
-  );
+    );
+  });
   return presentApproval(row, null, now);
 }

@@ -3,6 +3,7 @@
 // the server. Every way in for agents (the HTTP routes, the MCP endpoint) submits through this folder, so
 // each takes the same path to the same records.
 import type { Logger } from "pino";
+import { APPROVALS_PER_AGENT_PER_MINUTE } from "../../handlers/approvals/agent-limit.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { type InputCheck, toolInputCheck } from "../../handlers/tool-input.ts";
 import { Executor, type ExecutorOptions } from "../execute/executor.ts";
@@ -21,6 +22,8 @@ export interface Gateway {
   upstreams: McpUpstreams;
   /** Stores the allowed calls of idempotent tools, grouping concurrent ones. */
   finishedCalls: FinishedCallWriter;
+  /** How many approvals one agent may create a minute (COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE). */
+  approvalsPerAgentPerMinute: number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -29,6 +32,7 @@ export interface GatewayOptions {
   executor?: ExecutorOptions;
   hub?: WaiterHubOptions;
   mcp?: McpUpstreamsOptions;
+  approvalsPerAgentPerMinute?: number;
 }
 
 export function createGateway(
@@ -51,6 +55,7 @@ export function createGateway(
     executor,
     upstreams,
     finishedCalls: new FinishedCallWriter(deps.database.db),
+    approvalsPerAgentPerMinute: options.approvalsPerAgentPerMinute ?? APPROVALS_PER_AGENT_PER_MINUTE,
     async start() {
       upstreams.start();
       await hub.start();

@@ -3,6 +3,7 @@
 // row write for an idempotent tool); calls that need a human are stored with their approval in one
 // transaction and answered at once; denials are recorded too.
 import { createHash } from "node:crypto";
+import { refuseOverAgentLimit } from "../../handlers/approvals/agent-limit.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
 import { canonicalJson } from "../../handlers/canonical-json.ts";
 import { CodedError } from "../../handlers/errors.ts";
@@ -147,7 +148,7 @@ async function runAllowed(
     ...base,
     status: "executing",
     attempts: 1,
-    leaseUntil: g.executor.leaseUntil(tool, base.createdAt),
+    leaseUntil: g.executor.leaseUntil(base.createdAt),
   });
   if (!(await insertCall(g.deps.database.db, row))) return replayWinner(g, req, requestHash);
   const done = await g.executor.runClaimed(row, tool, req.onProgress);
@@ -166,6 +167,7 @@ async function waitForHuman(
   const repeatKey = req.attachRepeats && req.idempotencyKey === undefined ? requestHash : null;
   const row = fullRow({ ...base, status: "waiting_for_approval", approvalId, repeatKey });
   const inserted = await g.deps.database.db.transaction(async (tx) => {
+    await refuseOverAgentLimit(tx, req.agent, base.createdAt, g.approvalsPerAgentPerMinute);
     if (!(await insertCall(tx, row))) return false;
     await insertApproval(
       tx,

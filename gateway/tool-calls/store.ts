@@ -1,8 +1,9 @@
 // The race-safe SQL of tool calls. Every change is a conditional UPDATE on the status it expects, and
 // carries its NOTIFY in the same statement, so waiters hear of exactly the changes that committed.
 import { and, desc, eq, gte, inArray, or, sql } from "drizzle-orm";
-import { type Queryable, queryRows } from "../../db/open.ts";
+import { executeNamed, type Queryable, queryRows } from "../../db/open.ts";
 import { approvals, toolCalls } from "../../db/schema.ts";
+import { storableJsonText } from "../../handlers/storable-json.ts";
 import { TOOL_CALL_CHANGED } from "./channel.ts";
 import type { ToolCallRow } from "./view.ts";
 
@@ -17,7 +18,8 @@ export interface Outcome {
 }
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-const json = (v: unknown) => sql`${v === undefined ? null : JSON.stringify(v)}::jsonb`;
+// A tool's answer cannot be refused once the tool acted: it is stored in a form jsonb takes.
+const result = (v: unknown) => sql`${storableJsonText(v)}::jsonb`;
 
 /**
  * Inserts the call; false when it lost a race: its idempotency key is already taken by this agent, or an
@@ -48,7 +50,7 @@ export async function insertCall(q: Queryable, call: NewToolCall): Promise<boole
  */
 export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): Promise<void> {
   // The rows travel as one JSON parameter (one native stringify here, one parse there), which costs less
-  // than binding sixteen parameters a row. input and result are JSON texts inside it, cast as json()
+  // than binding sixteen parameters a row. input and result are JSON texts inside it, cast as result()
   // casts them, so a null result is stored as JSON null like every other call's.
   const rows = calls.map((c) => ({
     id: c.id,
@@ -62,13 +64,16 @@ export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): P
     policy: c.policy,
     rule: c.rule,
     approval_id: c.approvalId,
-    result: c.result === undefined ? null : JSON.stringify(c.result),
+    result: storableJsonText(c.result),
     error: c.error,
     attempts: c.attempts,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
   }));
-  await q.execute(sql`
+  await executeNamed(
+    q,
+    "record_finished_calls",
+    sql`
     INSERT INTO tool_calls (id, agent, tool, input, request_hash, idempotency_key, status, reason, policy,
       rule, approval_id, result, error, attempts, created_at, updated_at)
     SELECT r.id, r.agent, r.tool, r.input::jsonb, r.request_hash, r.idempotency_key, r.status, r.reason,
@@ -76,7 +81,8 @@ export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): P
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, agent text, tool text, input text,
       request_hash text, idempotency_key text, status text, reason text, policy text, rule int,
       approval_id text, result text, error text, attempts int, created_at timestamptz, updated_at timestamptz)
-    CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`);
+    CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`,
+  );
 }
 
 export async function findCall(q: Queryable, id: string): Promise<ToolCallRow | null> {
@@ -170,7 +176,7 @@ export async function finishCall(
 ): Promise<ToolCallRow | null> {
   const [row] = await updateAndNotify(
     q,
-    sql`status = ${outcome.status}, result = ${json(outcome.result)}, error = ${outcome.error},
+    sql`status = ${outcome.status}, result = ${result(outcome.result)}, error = ${outcome.error},
         reason = ${outcome.reason}, lease_until = NULL, updated_at = ${ts(now)}`,
     sql`id = ${id} AND status = 'executing' AND attempts = ${attempt}`,
   );
@@ -197,12 +203,12 @@ export async function claimApproved(
 export async function settleDecisionCall(
   q: Queryable,
   id: string,
-  result: unknown,
+  answer: unknown,
   now: Date,
 ): Promise<ToolCallRow | null> {
   const [row] = await updateAndNotify(
     q,
-    sql`status = 'succeeded', result = ${json(result)}, updated_at = ${ts(now)}`,
+    sql`status = 'succeeded', result = ${result(answer)}, updated_at = ${ts(now)}`,
     sql`id = ${id} AND status = 'waiting_for_approval'`,
   );
   return row ?? null;
@@ -225,6 +231,14 @@ export async function nextAttempt(
     sql`id = ${id} AND status = 'executing' AND attempts = ${attempt}`,
   );
   return rows.length > 0;
+}
+
+/** Extends the lease of a call this execution (status executing, this attempt) still holds. */
+export async function renewLease(q: Queryable, id: string, attempt: number, leaseUntil: Date): Promise<void> {
+  await q
+    .update(toolCalls)
+    .set({ leaseUntil })
+    .where(and(eq(toolCalls.id, id), eq(toolCalls.status, "executing"), eq(toolCalls.attempts, attempt)));
 }
 
 /** Executing calls whose lease has passed (every executing call when `before` is null). */

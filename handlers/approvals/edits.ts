@@ -6,6 +6,7 @@ import type { DecisionValue } from "../../sdk/types.ts";
 import { canonicalJson } from "../canonical-json.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
+import { assertStorable } from "../storable-json.ts";
 import { toolInputCheck } from "../tool-input.ts";
 import type { ApprovalRow } from "./present.ts";
 
@@ -57,6 +58,8 @@ export function checkedEdit(
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new CodedError("invalid_input", "input: must be a JSON object", { field: "input" });
   }
+  // An edit typed in Slack or Teams reaches here without the API's edge check.
+  assertStorable(input, "input");
   toolInputCheck(deps.resources())(approval.tool, input);
   return canonicalJson(input) === canonicalJson(approval.input) ? undefined : input;
 }

@@ -7,6 +7,7 @@ import { RATIONALE_MAX } from "../../model/routing.ts";
 import type { Approval, DecisionValue } from "../../sdk/types.ts";
 import type { HandlerDeps } from "../deps.ts";
 import { CodedError } from "../errors.ts";
+import { assertStorable } from "../storable-json.ts";
 import { alreadyDecided } from "./already-decided.ts";
 import { type ApprovalRow, presentApproval, presentSignOff, type SignOffRow } from "./present.ts";
 import { type FoundApproval, requireApproval } from "./read.ts";
@@ -100,6 +101,7 @@ export async function openDecision(
  */
 export function recordedRationale(given: string | undefined, field: "rationale" | "reason"): string {
   const text = given ?? "";
+  assertStorable(text, field);
   if (text.length > RATIONALE_MAX) {
     throw new CodedError(
       "bad_request",

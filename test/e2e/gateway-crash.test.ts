@@ -51,7 +51,7 @@ describe(`gateway crash mid-call (${backend})`, () => {
 
     server = await startServerProcess(fixture.env);
     // On PGlite the restart knows at once; on PostgreSQL another replica might still hold the call, so
-    // it is declared dead when its lease (tool timeout + margin) has passed.
+    // it is declared dead once its lease, no longer renewed by the killed process, has passed.
     let after = (await call("GET", `${server.url}/v1/tool-calls/${started.body.id}`, agent)).body;
     for (let round = 0; round < 3 && after.status === "executing"; round++) {
       after = (await call("GET", `${server.url}/v1/tool-calls/${started.body.id}?wait=10`, agent)).body;

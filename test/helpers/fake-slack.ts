@@ -62,6 +62,7 @@ export class FakeSlack {
   pageSize = 2;
   private readonly recorded: RecordedCall[] = [];
   private readonly failures = new Map<string, FakeFailure[]>();
+  private readonly delays = new Map<string, number[]>();
   private readonly messages = new Map<string, Body>();
   private readonly events = new EventEmitter();
   private server: FakeServer | undefined;
@@ -97,6 +98,13 @@ export class FakeSlack {
     this.failures.set(method, queue);
   }
 
+  /** The next call of `method` is answered (and recorded) only after `ms` milliseconds. */
+  slowNext(method: string, ms: number): void {
+    const queue = this.delays.get(method) ?? [];
+    queue.push(ms);
+    this.delays.set(method, queue);
+  }
+
   /** Resolves once `count` successful calls of `method` match `filter`; rejects after `timeoutMs`. */
   waitFor(method: string, count: number, filter: (b: Body) => boolean = () => true, timeoutMs = 10_000) {
     return waitForCalls(
@@ -116,6 +124,7 @@ export class FakeSlack {
   clear(): void {
     this.recorded.length = 0;
     this.failures.clear();
+    this.delays.clear();
   }
 
   async close(): Promise<void> {
@@ -127,7 +136,14 @@ export class FakeSlack {
     this.url = `${this.server.url}/api/`;
   }
 
-  private handle(req: IncomingMessage, raw: string): FakeReply & { body: Body } {
+  private handle(req: IncomingMessage, raw: string): FakeReply | Promise<FakeReply> {
+    const method = new URL(req.url ?? "/", "http://fake").pathname.replace(/^\/api\//, "");
+    const delay = this.delays.get(method)?.shift();
+    if (delay === undefined) return this.handleNow(req, raw);
+    return new Promise((resolve) => setTimeout(() => resolve(this.handleNow(req, raw)), delay));
+  }
+
+  private handleNow(req: IncomingMessage, raw: string): FakeReply & { body: Body } {
     const url = new URL(req.url ?? "/", "http://fake");
     const body = parseBody(raw, String(req.headers["content-type"] ?? ""));
     if (url.pathname.startsWith("/respond/"))

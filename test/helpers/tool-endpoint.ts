@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 export interface ToolRequest {
   method: string;
   path: string;
+  /** The query string's parameters, as the tool would read them. */
+  query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
 }
@@ -16,6 +18,10 @@ export interface Behaviour {
   status?: number;
   /** The answer's JSON; default {ok: true, path, received: <input>}. */
   body?: unknown;
+  /** The answer's text exactly as given (sent as JSON), for answers JSON.stringify would not write. */
+  raw?: string;
+  /** Answer only after this many milliseconds. */
+  delayMs?: number;
 }
 
 export interface ToolEndpoint {
@@ -46,7 +52,8 @@ export async function startToolEndpoint(port = 0): Promise<ToolEndpoint> {
       try {
         body = text ? JSON.parse(text) : null;
       } catch {}
-      const request = { method: req.method ?? "GET", path, headers: req.headers, body };
+      const query = new URL(req.url ?? "/", "http://tool.local").searchParams;
+      const request = { method: req.method ?? "GET", path, query, headers: req.headers, body };
       requests.push(request);
       for (const w of waiters.filter((w) => w.path === path && countOf(path) > w.seen)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -58,8 +65,12 @@ export async function startToolEndpoint(port = 0): Promise<ToolEndpoint> {
         res.on("close", () => hanging.delete(res));
         return;
       }
-      res.writeHead(behaviour.status ?? 200, { "content-type": "application/json" });
-      res.end(JSON.stringify(behaviour.body ?? { ok: true, path, received: body }));
+      const answer = () => {
+        res.writeHead(behaviour.status ?? 200, { "content-type": "application/json" });
+        res.end(behaviour.raw ?? JSON.stringify(behaviour.body ?? { ok: true, path, received: body }));
+      };
+      if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs);
+      else answer();
     });
   });
   const countOf = (path: string) => requests.filter((r) => r.path === path).length;

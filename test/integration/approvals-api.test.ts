@@ -260,8 +260,8 @@ describe(`approvals API (${backend})`, () => {
     expect((await t.call("GET", "/v1/audit/verify", { key: t.adminKey })).body).toMatchObject({ ok: true });
   });
 
-  it("serves Prometheus metrics on loopback", async () => {
-    const res = await fetch(`${t.url}/metrics`);
+  it("serves Prometheus metrics to the admin key", async () => {
+    const res = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminKey}` } });
     const text = await res.text();
     expect(text).toMatch(/countersign_approvals_pending \d+/);
     expect(text).toMatch(/countersign_decisions_total\{decision="approve",kind="human"\} \d+/);

@@ -83,7 +83,7 @@ describe(`/metrics (${backend})`, () => {
     await decide(slow, "reject");
     await seedApproval(t.app.deps);
     clock.advance(50 * MINUTE);
-    const res = await fetch(`${t.url}/metrics`);
+    const res = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminKey}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
     text = await res.text();

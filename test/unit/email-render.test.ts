@@ -83,7 +83,8 @@ describe("approval email", () => {
     const hostile = approval({
       action: 'evil\r\nBcc: all@example.com <b onmouseover="x">',
       tool: null,
-      input: { note: "<script>alert('x')</script>", link: '"><img src=x onerror=alert(1)>' },
+      // An approval the agent asked for itself: its data is the context the approver is shown.
+      context: { note: "<script>alert('x')</script>", link: '"><img src=x onerror=alert(1)>' },
     });
     const mail = approvalEmail(approvalFacts(hostile, PUBLIC), LINKS);
     expect(mail.html).not.toMatch(/<script|<img|<b /i);

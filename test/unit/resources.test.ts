@@ -236,6 +236,19 @@ describe("malformed documents", () => {
         reason: /invalid regular expression/,
       },
       {
+        // Patterns run in linear time (RE2): what needs backtracking is refused where it is written.
+        name: "backreference in matches (not linear-time)",
+        doc: policyWith("{ when: { input.note: { matches: '(a)\\1' } }, action: deny }"),
+        path: 'spec.rules[0].when["input.note"].matches',
+        reason: /not supported by the linear-time engine \(RE2\)/,
+      },
+      {
+        name: "lookahead in matches (not linear-time)",
+        doc: policyWith("{ when: { input.note: { matches: 'refund(?=now)' } }, action: deny }"),
+        path: 'spec.rules[0].when["input.note"].matches',
+        reason: /not supported by the linear-time engine \(RE2\)/,
+      },
+      {
         name: "unknown when key",
         doc: policyWith("{ when: { tool.sideeffect: financial }, action: deny }"),
         path: 'spec.rules[0].when["tool.sideeffect"]',

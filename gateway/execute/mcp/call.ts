@@ -5,8 +5,8 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { mayHoldUnstorable, storableCopy } from "../../../handlers/storable-json.ts";
 import type { McpToolBinding } from "../../../model/resources.ts";
-import { withoutNul } from "../http-call.ts";
 import { judgeAttempt, type Verdict } from "../outcome.ts";
 import type { Upstream } from "./upstream.ts";
 
@@ -50,9 +50,10 @@ export async function callUpstreamTool(
     }
     try {
       const result = await client.request(request, RawResult, options);
-      // PostgreSQL cannot store U+0000: the rare answer holding one is kept with each replaced (as REST's).
-      const clean = JSON.stringify(result).includes("\\u0000")
-        ? (withoutNul(result) as typeof result)
+      // PostgreSQL cannot store U+0000 or a lone surrogate: the rare answer holding one is kept with each
+      // replaced (as REST's).
+      const clean = mayHoldUnstorable(JSON.stringify(result))
+        ? (storableCopy(result) as typeof result)
         : result;
       return { kind: "answered", result: clean };
     } catch (err) {

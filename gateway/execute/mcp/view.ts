@@ -1,5 +1,6 @@
 // An McpServer and its classified tools as the API and the CLI show them (sdk/types.ts McpServerView).
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { displayUrl } from "../../../model/display-url.ts";
 import { classifyMcpTool } from "../../../model/mcp.ts";
 import type { McpServerResource } from "../../../model/resources.ts";
 import type { McpServerView, McpToolView } from "../../../sdk/types.ts";
@@ -9,10 +10,7 @@ import type { Upstream } from "./upstream.ts";
 export function describeTransport(resource: McpServerResource): string {
   const t = resource.transport;
   if (t.type === "stdio") return `stdio: ${[t.command, ...t.args].join(" ")}`;
-  const url = new URL(t.url);
-  url.username = "";
-  url.password = "";
-  return `http: ${url.toString()}`;
+  return `http: ${displayUrl(t.url)}`;
 }
 
 export function toolViews(resource: McpServerResource, tools: readonly Tool[]): McpToolView[] {

@@ -1,0 +1,2 @@
+DROP INDEX "approvals_agent";--> statement-breakpoint
+CREATE INDEX "approvals_agent_created" ON "approvals" USING btree ("agent","created_at");
