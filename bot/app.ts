@@ -18,6 +18,8 @@ import { type Clock, systemClock } from "../handlers/clock.ts";
 import type { HandlerDeps } from "../handlers/deps.ts";
 import type { ResourceSet } from "../model/resources.ts";
 import { ADMIN_KEY_FILE, ensureAdminKey } from "./admin-key.ts";
+import { AuditCheckpointer } from "./audit-checkpointer.ts";
+import { loadAuditKeys } from "./audit-key.ts";
 import type { Config } from "./config.ts";
 import { DeliveryDispatcher } from "./deliveries/dispatcher.ts";
 import type { Notifier } from "./deliveries/notifier.ts";
@@ -54,6 +56,8 @@ export interface App {
   server: FastifyInstance;
   dispatcher: DeliveryDispatcher;
   sweeper: Sweeper;
+  /** Signs the audit chain's head periodically and on stop. */
+  checkpointer: AuditCheckpointer;
   gateway: Gateway;
   mcpSessions: McpSessions;
   logger: Logger;
@@ -93,6 +97,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ownsDatabase = options.database === undefined;
   const deps: HandlerDeps = { database, clock: options.clock ?? systemClock, resources: () => resources };
 
+  let audit: ReturnType<typeof loadAuditKeys>;
+  try {
+    audit = loadAuditKeys(config.audit);
+  } catch (err) {
+    if (ownsDatabase) await database.close();
+    lock?.release();
+    throw err;
+  }
+  const checkpointer = new AuditCheckpointer(deps, audit, logger, config.audit.checkpointSeconds * 1000);
   const auth = new KeyAuthenticator(database, deps.clock, config.adminKey);
   // Policies compile once here, their rules indexed; a call then tries only the rules that could match.
   const gateway = createGateway(deps, compilePolicies(resources), logger, {
@@ -102,7 +115,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const metrics = createMetrics(deps, () => gateway.hub.size);
   const listener = options.listener ?? new HttpListener();
   const server = buildServer(
-    { deps, auth, gateway, metricsPublic: config.metricsPublic },
+    { deps, auth, gateway, audit, metricsPublic: config.metricsPublic },
     metrics,
     logger,
     listener.factory,
@@ -177,6 +190,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     server,
     dispatcher,
     sweeper,
+    checkpointer,
     gateway,
     mcpSessions,
     logger,
@@ -205,6 +219,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await dispatcher.start();
       await slack?.start();
       sweeper.start();
+      checkpointer.start();
       say(`countersign listening on ${address} (database: ${database.kind})`);
       return address;
     },
@@ -218,6 +233,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await slack?.stop();
       await sweeper.stop();
       await dispatcher.stop();
+      // After everything that appends to the log: the last checkpoint covers the whole run.
+      await checkpointer.stop();
       // After the dispatcher: a send under way finishes on the open transport.
       email?.stop();
       if (ownsDatabase) await database.close();

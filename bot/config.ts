@@ -16,6 +16,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+const linkKeyBytes = (v: string) => Buffer.from(v, "base64url").length;
 /** Plain http would let anyone on the path read the tokens; a provider on this machine (tests, dev) may use it. */
 function isIssuerUrl(value: string): boolean {
   let url: URL;
@@ -90,6 +91,19 @@ const envSchema = z.object({
     message: "must start with smtp:// or smtps://",
   }),
   EMAIL_FROM: optionalString,
+  COUNTERSIGN_AUDIT_KEY_FILE: optionalString,
+  COUNTERSIGN_AUDIT_TRUSTED_KEYS: optionalString,
+  COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: optionalString.refine(
+    (v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 86_400),
+    { message: "must be a whole number of seconds from 1 to 86400" },
+  ),
+  COUNTERSIGN_EMAIL_LINK_KEY: optionalString.refine((v) => v === undefined || linkKeyBytes(v) >= 32, {
+    message: "must be at least 32 random bytes, base64url-encoded (openssl rand -base64 32)",
+  }),
+  COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY: optionalString.refine(
+    (v) => v === undefined || linkKeyBytes(v) >= 32,
+    { message: "must be at least 32 random bytes, base64url-encoded" },
+  ),
   COUNTERSIGN_OIDC_ISSUER: optionalString.refine((v) => v === undefined || isIssuerUrl(v), {
     message: "must be the provider's issuer URL: https://…, or http:// only for localhost / 127.0.0.1",
   }),
@@ -123,6 +137,19 @@ export interface TeamsConfig {
 export interface EmailConfig {
   smtpUrl: string;
   from: string;
+  /** COUNTERSIGN_EMAIL_LINK_KEY; otherwise linkKeyFile (created on first start). Never in the database. */
+  linkKey: Buffer | undefined;
+  linkKeyFile: string;
+  /** COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY: still accepted (not used to sign) while its links live. */
+  previousLinkKey: Buffer | undefined;
+}
+
+export interface AuditConfig {
+  /** The Ed25519 private key (PKCS#8 PEM) that signs checkpoints; created mode 600 when absent. */
+  keyFile: string;
+  /** Public keys (PEM files) also trusted by verify: the keys this one replaced. */
+  trustedKeyFiles: string[];
+  checkpointSeconds: number;
 }
 
 /** Console sign-in through an OpenID Connect provider (COUNTERSIGN_OIDC_*). */
@@ -151,6 +178,7 @@ export interface Config {
   slack: SlackConfig | undefined;
   teams: TeamsConfig | undefined;
   email: EmailConfig | undefined;
+  audit: AuditConfig;
   /** Console sign-in through OpenID Connect; undefined when the three variables are unset. */
   oidc: OidcConfig | undefined;
   /** One line per channel that is off, with the reason; printed at start-up. */
@@ -178,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const host = e.HOST ?? "127.0.0.1";
   const port = e.PORT === undefined ? 8080 : Number(e.PORT);
   const channelsOff: string[] = [];
+  const dataDir = path.resolve(cwd, e.COUNTERSIGN_DATA_DIR ?? ".countersign");
 
   let slack: SlackConfig | undefined;
   if (e.SLACK_BOT_TOKEN) {
@@ -224,11 +253,30 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   let email: EmailConfig | undefined;
   if (e.SMTP_URL) {
     if (!e.EMAIL_FROM) throw new ConfigError("EMAIL_FROM", "is required with SMTP_URL");
-    email = { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM };
+    email = {
+      smtpUrl: e.SMTP_URL,
+      from: e.EMAIL_FROM,
+      linkKey: e.COUNTERSIGN_EMAIL_LINK_KEY
+        ? Buffer.from(e.COUNTERSIGN_EMAIL_LINK_KEY, "base64url")
+        : undefined,
+      linkKeyFile: path.join(dataDir, "email-link.key"),
+      previousLinkKey: e.COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY
+        ? Buffer.from(e.COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY, "base64url")
+        : undefined,
+    };
   } else {
     channelsOff.push("email: off (no SMTP_URL)");
   }
 
+  const audit: AuditConfig = {
+    keyFile: path.resolve(cwd, e.COUNTERSIGN_AUDIT_KEY_FILE ?? path.join(dataDir, "audit-signing-key.pem")),
+    trustedKeyFiles: (e.COUNTERSIGN_AUDIT_TRUSTED_KEYS ?? "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter((f) => f !== "")
+      .map((f) => path.resolve(cwd, f)),
+    checkpointSeconds: Number(e.COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS ?? 60),
+  };
   // All or none: a half-configured provider would only fail at the first person's sign-in.
   const oidcSet = OIDC_VARIABLES.filter((name) => e[name] !== undefined);
   if (oidcSet.length > 0 && oidcSet.length < OIDC_VARIABLES.length) {
@@ -250,7 +298,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     databaseUrl: e.DATABASE_URL,
     host,
     port,
-    dataDir: path.resolve(cwd, e.COUNTERSIGN_DATA_DIR ?? ".countersign"),
+    dataDir,
     resourcesPath: resourcesBundled
       ? BUNDLED_RESOURCES
       : path.resolve(cwd, e.COUNTERSIGN_RESOURCES ?? "resources"),
@@ -269,6 +317,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     slack,
     teams,
     email,
+    audit,
     oidc,
     channelsOff,
   };

@@ -2,6 +2,7 @@
 // a migration is never edited once committed. Triggers live in hand-written migrations beside them.
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -233,13 +234,21 @@ export const deliveries = pgTable(
 );
 
 /**
- * Secrets every replica must share, created once by whichever replica needs one first (insert … on
- * conflict do nothing, then read). Holds the key that signs the one-time links in approval emails.
+ * Signed checkpoints of the audit chain's head: an Ed25519 signature, by a key kept outside the database,
+ * over (eventId, headHash, at). Anyone who can rewrite audit_events cannot forge one, so a rewritten or
+ * cut-off event before the newest checkpoint is caught by verify. Immutable like the ledger (0008).
  */
-export const serverSecrets = pgTable("server_secrets", {
-  name: text("name").primaryKey(),
-  value: text("value").notNull(),
-  createdAt: ts("created_at").notNull().defaultNow(),
+export const auditCheckpoints = pgTable("audit_checkpoints", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  at: ts("at").notNull(),
+  /** The newest audit event the signature covers, and its hash. */
+  eventId: bigint("event_id", { mode: "number" }).notNull(),
+  headHash: text("head_hash").notNull(),
+  /** Which key signed: the first 16 hex digits of SHA-256 over its SPKI DER. */
+  keyId: text("key_id").notNull(),
+  /** The signer's public key (PEM), carried for exports; verify trusts only the keys it is given. */
+  publicKey: text("public_key").notNull(),
+  signature: text("signature").notNull(),
 });
 
 /**

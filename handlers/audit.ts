@@ -1,34 +1,19 @@
-// The audit log: append-only (the database refuses UPDATE and DELETE) and hash-chained, so that a row
-// changed or removed behind the database's back (a superuser disabling the trigger) is caught by verify.
-import { createHash } from "node:crypto";
+// The audit log: append-only (the database refuses UPDATE and DELETE) and hash-chained, with signed
+// checkpoints of the chain's head (audit-checkpoints.ts), so that a row changed, removed or cut off behind
+// the database's back (a superuser disabling the trigger and recomputing hashes) is caught by verify.
+import type { KeyObject } from "node:crypto";
 import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Queryable, Tx } from "../db/open.ts";
-import { auditEvents } from "../db/schema.ts";
-import type { AuditPage, AuditVerification } from "../sdk/types.ts";
-import { canonicalJson } from "./canonical-json.ts";
+import { auditCheckpoints, auditEvents } from "../db/schema.ts";
+import type { AuditCheckpoint, AuditEvent, AuditPage, AuditVerification } from "../sdk/types.ts";
+import { AuditProofChecker, GENESIS_HASH, type HashedEventFields, hashEvent } from "./audit-proof.ts";
 
-export const GENESIS_HASH = "0".repeat(64);
+export { GENESIS_HASH, hashEvent };
+
 // Serialises appends to the chain across every process sharing the database, until the transaction ends.
 const AUDIT_CHAIN_LOCK = 727_002;
 
-export interface AuditEventInput {
-  type: string;
-  approvalId?: string | null;
-  actor: string;
-  data: Record<string, unknown>;
-  at: Date;
-}
-
-export function hashEvent(prevHash: string, e: AuditEventInput): string {
-  const body = canonicalJson({
-    type: e.type,
-    approvalId: e.approvalId ?? null,
-    actor: e.actor,
-    data: e.data,
-    at: e.at.toISOString(),
-  });
-  return createHash("sha256").update(prevHash).update("\n").update(body).digest("hex");
-}
+export type AuditEventInput = HashedEventFields;
 
 /** Appends one event inside the caller's transaction; it commits or rolls back with the state change. */
 export async function appendAudit(tx: Tx, event: AuditEventInput): Promise<void> {
@@ -98,27 +83,39 @@ export async function listAudit(
   return { items, nextCursor: rows.length > limit ? String(items.at(-1)!.id) : null };
 }
 
-/** Recomputes the whole chain in pages; names the first event whose hash or link does not hold. */
-export async function verifyAudit(q: Queryable, pageSize = 1000): Promise<AuditVerification> {
-  let prevHash = GENESIS_HASH;
-  let checked = 0;
+/** Every checkpoint, oldest first. */
+export async function listCheckpoints(q: Queryable): Promise<AuditCheckpoint[]> {
+  const rows = await q.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id));
+  return rows.map((r) => ({ ...r, at: r.at.toISOString() }));
+}
+
+/**
+ * Recomputes the whole chain in pages and checks every checkpoint against it with the keys given (the
+ * server's own signing key, and any earlier ones it was told to trust); names each problem found.
+ */
+export async function verifyAudit(
+  q: Queryable,
+  keys: Map<string, KeyObject>,
+  pageSize = 1000,
+): Promise<AuditVerification> {
+  const checker = new AuditProofChecker(await listCheckpoints(q), keys);
   let afterId = 0;
   for (;;) {
-    const page = await q
-      .select()
-      .from(auditEvents)
-      .where(gt(auditEvents.id, afterId))
-      .orderBy(asc(auditEvents.id))
-      .limit(pageSize);
-    for (const row of page) {
-      const expected = hashEvent(prevHash, { ...row, data: row.data as Record<string, unknown> });
-      if (row.prevHash !== prevHash || row.hash !== expected) {
-        return { ok: false, checked, firstBadEventId: row.id };
-      }
-      prevHash = row.hash;
-      checked++;
-      afterId = row.id;
-    }
-    if (page.length < pageSize) return { ok: true, checked };
+    const page = await listAudit(q, { afterId, limit: pageSize });
+    for (const event of page.items) checker.add(event);
+    if (page.nextCursor === null) return checker.finish();
+    afterId = page.items.at(-1)!.id;
+  }
+}
+
+/** Every event, oldest first (an export). */
+export async function allAuditEvents(q: Queryable): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  let afterId = 0;
+  for (;;) {
+    const page = await listAudit(q, { afterId });
+    events.push(...page.items);
+    if (page.nextCursor === null) return events;
+    afterId = page.items.at(-1)!.id;
   }
 }

@@ -182,8 +182,39 @@ export interface AuditPage {
 /** GET /v1/audit/verify: the chain recomputed; the first event whose hash or link does not hold. */
 export interface AuditVerification {
   ok: boolean;
+  /** Events whose hash and link hold, oldest first, up to the first bad one. */
   checked: number;
   firstBadEventId?: number;
+  /** Signed checkpoints of the chain's head found (GET /v1/audit/verify and the offline check). */
+  checkpoints?: number;
+  /** The newest event a trusted signature vouches for (0: none yet). */
+  signedThrough?: number;
+  /** Events after it, vouched for by the chain alone until the next checkpoint. */
+  unsignedEvents?: number;
+  /** Each problem found, in words: which event or checkpoint, and what does not hold. */
+  problems?: string[];
+}
+
+/** One signed checkpoint of the audit chain's head (Ed25519 over eventId, headHash and at). */
+export interface AuditCheckpoint {
+  id: number;
+  at: string;
+  eventId: number;
+  headHash: string;
+  keyId: string;
+  publicKey: string;
+  signature: string;
+}
+
+/** POST /v1/audit/export: everything a third party needs, with the public key, to check the log offline. */
+export interface AuditExport {
+  format: "countersign.audit-export.v1";
+  exportedAt: string;
+  /** The server's signing key (PEM); the verifier must compare it with one obtained independently. */
+  publicKey: string;
+  keyId: string;
+  events: AuditEvent[];
+  checkpoints: AuditCheckpoint[];
 }
 
 /** POST /v1/keys: the key is shown this once. */

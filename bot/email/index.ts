@@ -1,5 +1,5 @@
-// Email, assembled: the SMTP transport from SMTP_URL, the link signer (its key shared by all replicas
-// through the database), the notifier the delivery dispatcher sends through, and the link pages.
+// Email, assembled: the SMTP transport from SMTP_URL, the link signer (its key from configuration or a
+// key file, never the database: secret.ts), the notifier the delivery dispatcher sends through, and the link pages.
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { signInEmail } from "../../blocks/email.ts";
@@ -8,7 +8,7 @@ import type { EmailConfig } from "../config.ts";
 import { LinkSigner } from "./links.ts";
 import { EmailNotifier } from "./notifier.ts";
 import { emailRoutes } from "./routes.ts";
-import { loadLinkSecret } from "./secret.ts";
+import { loadLinkKeys } from "./secret.ts";
 import { createMailer } from "./smtp.ts";
 
 export interface Email {
@@ -30,18 +30,10 @@ export function createEmail(
   if (/^https?:\/\/(127\.|localhost|\[::1\])/.test(publicUrl)) {
     logger.warn(`email links point at ${publicUrl}; set COUNTERSIGN_PUBLIC_URL so recipients can open them`);
   }
-  // Read once, on first use; a failed read is tried again on the next use.
-  let signing: Promise<LinkSigner> | undefined;
-  const signer = (): Promise<LinkSigner> => {
-    signing ??= loadLinkSecret(deps.database.db).then(
-      (key) => new LinkSigner(key),
-      (err) => {
-        signing = undefined;
-        throw err;
-      },
-    );
-    return signing;
-  };
+  // Read (or created) once, at assembly: a missing or unreadable key stops start-up, naming the file.
+  const [key, ...previous] = loadLinkKeys(config);
+  const linkSigner = new LinkSigner(key!, previous);
+  const signer = async (): Promise<LinkSigner> => linkSigner;
   return {
     notifier: new EmailNotifier({ mailer, signer, publicUrl }),
     async register(server) {

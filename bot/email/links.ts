@@ -37,8 +37,17 @@ const claimSchema = z.object({
 });
 
 export class LinkSigner {
-  constructor(private readonly key: Buffer) {
-    if (key.length < 32) throw new Error("the link-signing key must be at least 32 bytes");
+  private readonly accepted: Buffer[];
+
+  /** Signs with `key`; also accepts links signed with any of `previous` (a rotation's grace period). */
+  constructor(
+    private readonly key: Buffer,
+    previous: readonly Buffer[] = [],
+  ) {
+    for (const k of [key, ...previous]) {
+      if (k.length < 32) throw new Error("the link-signing key must be at least 32 bytes");
+    }
+    this.accepted = [key, ...previous];
   }
 
   /** Mints the link token for one approver of the approval; refuses anyone the approval does not name. */
@@ -76,9 +85,12 @@ export class LinkSigner {
       };
     }
     const [payload, signature] = parts as [string, string];
-    const expected = Buffer.from(this.sign(payload));
     const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const signedByOne = this.accepted.some((key) => {
+      const expected = Buffer.from(this.sign(payload, key));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!signedByOne) {
       return {
         ok: false,
         reason: "forged",
@@ -106,8 +118,8 @@ export class LinkSigner {
     };
   }
 
-  private sign(payload: string): string {
-    return createHmac("sha256", this.key).update(CONTEXT).update(payload).digest("base64url");
+  private sign(payload: string, key = this.key): string {
+    return createHmac("sha256", key).update(CONTEXT).update(payload).digest("base64url");
   }
 }
 

@@ -1,23 +1,23 @@
-// The key that signs email links, kept in the database so every replica signs and verifies with the same
-// one: the first replica to need it inserts a random key, every later one (and every restart) reads it.
-// It is never logged and never leaves the server.
+// The key that signs email links, kept out of the database so that read access to it (a backup, a
+// replica, a leaked connection string) cannot mint decide links: COUNTERSIGN_EMAIL_LINK_KEY, or else
+// DATA_DIR/email-link.key (32 random bytes, base64url, created mode 600 on first start). Replicas on one
+// PostgreSQL must share it (set the variable). Rotation: set the new key and move the old one to
+// COUNTERSIGN_EMAIL_LINK_PREVIOUS_KEY; links signed with it keep working until it is removed (the longest
+// approval timeout is long enough). It is never logged and never leaves the server.
 import { randomBytes } from "node:crypto";
-import { eq } from "drizzle-orm";
-import type { Queryable } from "../../db/open.ts";
-import { serverSecrets } from "../../db/schema.ts";
+import type { EmailConfig } from "../config.ts";
+import { readOrCreateKeyFile } from "../key-file.ts";
 
-export const LINK_SECRET_NAME = "email_link_signing_key";
-
-export async function loadLinkSecret(q: Queryable): Promise<Buffer> {
-  // Two replicas racing here both insert; the primary key keeps the first and both read it back.
-  await q
-    .insert(serverSecrets)
-    .values({ name: LINK_SECRET_NAME, value: randomBytes(32).toString("base64url") })
-    .onConflictDoNothing();
-  const [row] = await q
-    .select({ value: serverSecrets.value })
-    .from(serverSecrets)
-    .where(eq(serverSecrets.name, LINK_SECRET_NAME));
-  if (!row) throw new Error(`${LINK_SECRET_NAME} is missing from server_secrets`);
-  return Buffer.from(row.value, "base64url");
+/** The signing key first, then any key still accepted. */
+export function loadLinkKeys(
+  config: Pick<EmailConfig, "linkKey" | "linkKeyFile" | "previousLinkKey">,
+): Buffer[] {
+  const current =
+    config.linkKey ??
+    Buffer.from(
+      readOrCreateKeyFile(config.linkKeyFile, () => `${randomBytes(32).toString("base64url")}\n`).trim(),
+      "base64url",
+    );
+  if (current.length < 32) throw new Error(`${config.linkKeyFile} holds fewer than 32 bytes of key`);
+  return config.previousLinkKey ? [current, config.previousLinkKey] : [current];
 }

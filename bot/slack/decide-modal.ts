@@ -2,7 +2,7 @@
 // with the rationale (and, where the rule allows approving with edits, the input as changed). What fails
 // comes back in the modal beside the input it concerns (response_action: errors), and nothing is recorded.
 import { type EditForm, formFieldOf, readEditedInput } from "../../blocks/edit-form.ts";
-import { type DecideMetadata, decideModal, RATIONALE_BLOCK, RATIONALE_INPUT } from "../../blocks/slack.ts";
+import { decideModal, RATIONALE_BLOCK, RATIONALE_INPUT } from "../../blocks/slack.ts";
 import { editBlockId, editBlocks, editValues } from "../../blocks/slack-edit.ts";
 import { approvalFacts } from "../../blocks/view.ts";
 import { decide, getApproval } from "../../handlers/approvals/index.ts";
@@ -10,7 +10,7 @@ import { isCodedError } from "../../handlers/errors.ts";
 import type { Approval } from "../../sdk/types.ts";
 import { editFormFor } from "../edits.ts";
 import type { SlackContext } from "./context.ts";
-import type { ViewBody } from "./payloads.ts";
+import { readMetadata, UNREADABLE_METADATA, type ViewBody } from "./payloads.ts";
 import { errorText } from "./replies.ts";
 import { slackView } from "./web.ts";
 
@@ -31,7 +31,8 @@ export async function openDecideModal(
 }
 
 export async function submitDecideModal(ctx: SlackContext, b: ViewBody): Promise<ModalAck> {
-  const meta = JSON.parse(b.view.private_metadata) as DecideMetadata;
+  const meta = readMetadata(b.view, "decide");
+  if (!meta) return errors({ [RATIONALE_BLOCK]: UNREADABLE_METADATA });
   const values = b.view.state.values;
   let form: EditForm | undefined;
   try {

@@ -4,7 +4,6 @@ import type { App, RespondFn } from "@slack/bolt";
 import {
   ACTION,
   approvalCard,
-  type BulkMetadata,
   bulkDecideModal,
   bulkResultModal,
   RATIONALE_BLOCK,
@@ -20,7 +19,13 @@ import type { Approval } from "../../sdk/types.ts";
 import { slackCommands } from "./commands.ts";
 import type { SlackContext } from "./context.ts";
 import { openDecideModal, submitDecideModal } from "./decide-modal.ts";
-import type { ActionBody, ViewBody } from "./payloads.ts";
+import {
+  type ActionBody,
+  readMetadata,
+  readPageValue,
+  UNREADABLE_METADATA,
+  type ViewBody,
+} from "./payloads.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import { errorText } from "./replies.ts";
 import { slackBlocks, slackView } from "./web.ts";
@@ -80,7 +85,8 @@ export function registerListeners(app: App, ctx: SlackContext): void {
 
   app.view(VIEW.bulkDecide, async ({ ack, body }) => {
     const b = body as unknown as ViewBody;
-    const meta = JSON.parse(b.view.private_metadata) as BulkMetadata;
+    const meta = readMetadata(b.view, "bulk");
+    if (!meta) return ack({ response_action: "errors", errors: { [RATIONALE_BLOCK]: UNREADABLE_METADATA } });
     const rationale = rationaleOf(b);
     if (rationale.trim() === "") {
       return ack({
@@ -107,11 +113,10 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     await ack();
     const b = body as unknown as ActionBody;
     try {
-      const { c, a, t } = JSON.parse((action as { value?: string }).value ?? "{}") as {
-        c?: string;
-        a?: string;
-        t?: string;
-      };
+      const page = readPageValue((action as { value?: string }).value);
+      if (!page)
+        return await tell(ctx, b, respond, "This button is not one Countersign made; nothing was done.");
+      const { c, a, t } = page;
       const actor = await ctx.identity.actor(b.user.id);
       await respond({
         replace_original: true,

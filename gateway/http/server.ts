@@ -11,6 +11,8 @@ import type { HttpContext } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
 import { lazyChildLogger } from "./lazy-logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { openApiDocument } from "./openapi.ts";
+import { trackRoutes } from "./route-table.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { agentApprovalRoutes } from "./routes/agent-approvals.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
@@ -40,6 +42,8 @@ export function buildServer(
     requestTimeout: 120_000,
     forceCloseConnections: true,
   });
+  // Before any route: the table GET /openapi.json is generated from (and the test that none is missed).
+  const routes = trackRoutes(app);
 
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
@@ -72,5 +76,11 @@ export function buildServer(
   adminRoutes(app, ctx);
   keyRoutes(app, ctx);
   mcpServerRoutes(app, ctx);
+  // Built on first request, once every route (the chat endpoints and MCP too) is registered.
+  let document: Record<string, unknown> | undefined;
+  app.get("/openapi.json", async () => {
+    document ??= openApiDocument(routes, "v1");
+    return document;
+  });
   return app;
 }

@@ -1,11 +1,14 @@
 // Email delivery against a real SMTP server that misbehaves: a permanent refusal fails the delivery with
 // the server's reason, a temporary one is retried and mails only who was missed, and neither holds up
 // the approval. Also: several email channels mail each approver once, an optional rationale may be left
-// empty, and every replica signs links with the one key kept in the database.
-import { eq } from "drizzle-orm";
+// empty, and the link-signing key lives outside the database: reading every table mints no decide link.
+import { statSync } from "node:fs";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LinkSigner } from "../../bot/email/links.ts";
-import { loadLinkSecret } from "../../bot/email/secret.ts";
+import { loadLinkKeys } from "../../bot/email/secret.ts";
+import { queryRows } from "../../db/open.ts";
 import { decisions, deliveries } from "../../db/schema.ts";
 import { ManualClock } from "../../handlers/clock.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
@@ -159,13 +162,46 @@ describe(`email delivery (${backend})`, () => {
     expect(await t.database.db.select().from(decisions).where(eq(decisions.approvalId, id))).toEqual([]);
   });
 
-  it("every replica signs with one key: created once in the database, whoever asks first", async () => {
-    const keys = await Promise.all(Array.from({ length: 5 }, () => loadLinkSecret(t.database.db)));
-    expect(keys[0]).toHaveLength(32);
-    for (const key of keys) expect(key.equals(keys[0]!)).toBe(true);
-    // A link this server mailed verifies with the key any other replica reads.
-    const mail = sink.mails.find((m) => m.text.includes("Approve: "))!;
-    const token = decodeURIComponent(new URL(approveLink(mail)).searchParams.get("token")!);
-    expect(new LinkSigner(keys[0]!).verify(token).ok).toBe(true);
+  it("keeps the link-signing key out of the database: every secret-looking value in it mints no decide link", async () => {
+    const id = await seedApproval(t.app.deps);
+    const [toAna] = await sink.waitFor("ana@example.com", 1, id);
+    const token = decodeURIComponent(new URL(approveLink(toAna!)).searchParams.get("token")!);
+    const claim = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8"));
+    const approval = { id, approvers: ["ana@example.com"], expiresAt: new Date(claim.x).toISOString() };
+
+    // Whoever can read the database: every string in every table, and every base64 run inside one.
+    const tables = await queryRows<{ name: string }>(
+      t.database.db,
+      sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    const candidates = new Set<string>();
+    for (const { name } of tables) {
+      const rows = await queryRows<{ row: string }>(
+        t.database.db,
+        sql.raw(`SELECT row_to_json(t)::text AS row FROM "${name}" t`),
+      );
+      for (const { row } of rows)
+        for (const run of row.match(/[A-Za-z0-9+/_=-]{32,}/g) ?? []) candidates.add(run);
+    }
+    expect(candidates.size).toBeGreaterThan(10);
+    const keys = [...candidates]
+      .flatMap((c) => [Buffer.from(c, "base64url"), Buffer.from(c)])
+      .filter((k) => k.length >= 32);
+    for (const key of keys) {
+      const forged = new LinkSigner(key).mint(approval, "ana@example.com", "approve");
+      const res = await fetch(`${t.url}/email/decide?token=${encodeURIComponent(forged)}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "rationale=minted",
+      });
+      expect(res.status).toBe(403);
+    }
+    expect(await t.database.db.select().from(decisions).where(eq(decisions.approvalId, id))).toEqual([]);
+
+    // The key is in DATA_DIR/email-link.key, readable by its owner only, and it is the one that signs.
+    const file = path.join(t.dataDir, "email-link.key");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const [fileKey] = loadLinkKeys({ linkKey: undefined, linkKeyFile: file, previousLinkKey: undefined });
+    expect(new LinkSigner(fileKey!).verify(token).ok).toBe(true);
   });
 });

@@ -252,6 +252,26 @@ describe(`Slack approvals (${backend})`, () => {
     });
   }
 
+  it("a submitted modal whose metadata Countersign cannot read is answered in the modal, and records nothing", async () => {
+    const before = await w.t.call("GET", "/v1/audit?limit=1000", { key: w.t.adminKey });
+    for (const callback_id of ["countersign.decide", "countersign.bulk_decide"]) {
+      for (const private_metadata of ["", "{not json", '{"id":7}', "[]"]) {
+        const view = { id: "V0FAKE", type: "modal", callback_id, private_metadata, blocks: [] };
+        const res = await w.slack.send(formPayload(viewSubmissionPayload(USERS.ana, view, "Checked.")));
+        expect(res.status, `${callback_id} ${private_metadata}`).toBe(200);
+        expect(res.body).toEqual({
+          response_action: "errors",
+          errors: {
+            rationale:
+              "This form is not one Countersign opened (its metadata is unreadable); nothing was recorded.",
+          },
+        });
+      }
+    }
+    const after = await w.t.call("GET", "/v1/audit?limit=1000", { key: w.t.adminKey });
+    expect(after.body.items).toHaveLength(before.body.items.length);
+  });
+
   it("refuses a missing, bad or stale signature with 401 and a malformed body with 400", async () => {
     const body = formPayload({ type: "block_actions", actions: [] });
     expect((await w.slack.send(body, { signature: null })).status).toBe(401);

@@ -71,6 +71,23 @@ describe(`/approvals in Slack (${backend})`, () => {
     expect([...rowIds(first.blocks), ...rowIds(page2!.blocks)].sort()).toEqual([...ids].sort());
   });
 
+  it("a next-page button whose value Countersign did not make is answered in words, not as an internal error", async () => {
+    const values = ["null", "{not json", '{"c":7}'];
+    for (const [i, value] of values.entries()) {
+      const res = await w.slack.click(USERS.ana, {
+        actionId: "countersign.next_page",
+        value,
+        ephemeral: true,
+        blockId: "queue",
+      });
+      expect(res.status).toBe(200);
+      const told = await w.fake.waitFor("response_url", i + 1, (b) =>
+        JSON.stringify(b).includes("not one Countersign made"),
+      );
+      expect(told.at(-1)!.text).toBe("This button is not one Countersign made; nothing was done.");
+    }
+  });
+
   it("describes, decides, and shows history; help and unknown words get the usage", async () => {
     const id = await seedApproval(w.t.app.deps, { input: { ticket: "T-9", amount: 990 } });
     const described = await command(USERS.ana, `describe ${id}`);

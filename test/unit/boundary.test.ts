@@ -38,7 +38,15 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   bot: ["gateway", "handlers", "outbox", "model", "blocks", "db", "sdk"],
   // The terminal reads the API through the SDK's types; it starts the server and validates YAML locally,
   // reaching each McpServer once to show how its tools are classified.
-  cli: ["sdk", "blocks", "bot/main.ts", "gateway/resources", "gateway/execute/mcp/probe.ts"],
+  // The offline audit check (audit verify --file) runs the very checks the server runs.
+  cli: [
+    "sdk",
+    "blocks",
+    "bot/main.ts",
+    "gateway/resources",
+    "gateway/execute/mcp/probe.ts",
+    "handlers/audit-proof.ts",
+  ],
   demo: ["bot", "cli", "gateway", "sdk"],
 };
 const FLOORS = Object.keys(MAY_IMPORT);
@@ -51,10 +59,10 @@ const WRITERS: Record<string, readonly string[]> = {
   // Each approver's approval toward a quorum, written only where a decision is landed.
   sign_offs: ["handlers/approvals/decide.ts"],
   audit_events: ["handlers/audit.ts"],
+  audit_checkpoints: ["handlers/audit-checkpoints.ts"],
   // A rejection or timeout denies the waiting call in the decision's own transaction.
   tool_calls: ["gateway/tool-calls/store.ts", "handlers/approvals/record-decision.ts"],
   api_keys: ["gateway/keys.ts"],
-  server_secrets: ["bot/email/secret.ts"],
   // The web console's sign-in state.
   console_sessions: ["bot/web/sessions.ts"],
   console_links: ["bot/web/sessions.ts"],

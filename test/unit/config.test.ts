@@ -23,6 +23,12 @@ describe("loadConfig", () => {
       publicUrl: "http://127.0.0.1:8080",
       sweepCron: "*/10 * * * * *",
       logLevel: "info",
+      // Keys that must not live in the database: files beside the data unless configured.
+      audit: {
+        keyFile: "/srv/.countersign/audit-signing-key.pem",
+        trustedKeyFiles: [],
+        checkpointSeconds: 60,
+      },
     });
     expect(c.channelsOff).toEqual([
       "slack: off (no SLACK_BOT_TOKEN)",
@@ -60,6 +66,14 @@ describe("loadConfig", () => {
     ],
     [{ SMTP_URL: "smtp://localhost:25" }, "EMAIL_FROM is required with SMTP_URL"],
     [{ COUNTERSIGN_ADMIN_KEY: "short" }, "COUNTERSIGN_ADMIN_KEY must be at least 24 characters"],
+    [
+      { COUNTERSIGN_EMAIL_LINK_KEY: "c2hvcnQ" },
+      "COUNTERSIGN_EMAIL_LINK_KEY must be at least 32 random bytes, base64url-encoded (openssl rand -base64 32)",
+    ],
+    [
+      { COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: "0" },
+      "COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS must be a whole number of seconds from 1 to 86400",
+    ],
     [
       { COUNTERSIGN_OIDC_ISSUER: "http://id.example.com", ...OIDC_CLIENT },
       "COUNTERSIGN_OIDC_ISSUER must be the provider's issuer URL: https://…, or http:// only for localhost",

@@ -76,6 +76,18 @@ describe("LinkSigner", () => {
     expect(signer.verify(`${"a".repeat(3000)}.b`)).toMatchObject({ ok: false, reason: "malformed" });
   });
 
+  it("a rotated key: links signed with the previous key still verify, new links use the new key only", () => {
+    const oldKey = randomBytes(32);
+    const rotated = new LinkSigner(randomBytes(32), [oldKey]);
+    const fromOld = new LinkSigner(oldKey).mint(APPROVAL, "ana@example.com", "approve");
+    expect(rotated.verify(fromOld).ok).toBe(true);
+    const fromNew = rotated.mint(APPROVAL, "ana@example.com", "approve");
+    expect(new LinkSigner(oldKey).verify(fromNew)).toMatchObject({ ok: false, reason: "forged" });
+    // Once the previous key is dropped, its links are refused.
+    const afterGrace = new LinkSigner(randomBytes(32));
+    expect(afterGrace.verify(fromOld)).toMatchObject({ ok: false, reason: "forged" });
+  });
+
   it("refuses a key too short to sign with", () => {
     expect(() => new LinkSigner(randomBytes(16))).toThrow("at least 32 bytes");
   });

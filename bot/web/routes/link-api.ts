@@ -2,8 +2,8 @@
 // minutes; what `countersign console link --operator EMAIL` prints. Audited: a link is a credential.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { apiRoute } from "../../../gateway/http/api-route.ts";
 import type { KeyAuthenticator } from "../../../gateway/http/auth.ts";
-import { parseWith } from "../../../gateway/http/errors.ts";
 import { appendAudit } from "../../../handlers/audit.ts";
 import { CodedError } from "../../../handlers/errors.ts";
 import { isKnownOperator } from "../auth.ts";
@@ -13,32 +13,42 @@ import { signInUrl } from "./login.ts";
 
 const linkBody = z.object({ operator: z.email({ message: "must be an email address" }) }).strict();
 
+const linkShape = z.looseObject({ operator: z.string(), url: z.string(), expiresAt: z.string() });
+
 export function linkApiRoutes(app: FastifyInstance, web: WebContext, auth: KeyAuthenticator): void {
-  app.post("/v1/console/links", async (request, reply) => {
-    await auth.require(request, "admin");
-    const email = parseWith(linkBody, request.body).operator.toLowerCase();
-    if (!(await isKnownOperator(web, email))) {
-      throw new CodedError(
-        "not_found",
-        `${email} has no operator key, so cannot sign in; make one first: countersign keys create --operator ${email}`,
-      );
-    }
-    const now = web.deps.clock.now();
-    const link = await web.deps.database.db.transaction(async (tx) => {
-      const made = await createSignInLink(tx, email, now);
-      await appendAudit(tx, {
-        type: "console.link_created",
-        actor: "admin",
-        at: now,
-        data: { operator: email, expiresAt: made.expiresAt.toISOString() },
+  apiRoute(app, auth, {
+    method: "POST",
+    url: "/v1/console/links",
+    summary: "A one-time console sign-in link for an operator, valid 15 minutes",
+    keys: ["admin"],
+    body: linkBody,
+    responses: { 200: { description: "the link and when it expires", shape: linkShape } },
+    errors: ["not_found"],
+    async handler({ body }, _request, reply) {
+      const email = body.operator.toLowerCase();
+      if (!(await isKnownOperator(web, email))) {
+        throw new CodedError(
+          "not_found",
+          `${email} has no operator key, so cannot sign in; make one first: countersign keys create --operator ${email}`,
+        );
+      }
+      const now = web.deps.clock.now();
+      const link = await web.deps.database.db.transaction(async (tx) => {
+        const made = await createSignInLink(tx, email, now);
+        await appendAudit(tx, {
+          type: "console.link_created",
+          actor: "admin",
+          at: now,
+          data: { operator: email, expiresAt: made.expiresAt.toISOString() },
+        });
+        return made;
       });
-      return made;
-    });
-    reply.header("cache-control", "no-store");
-    return {
-      operator: email,
-      url: signInUrl(web.publicUrl, link.token),
-      expiresAt: link.expiresAt.toISOString(),
-    };
+      reply.header("cache-control", "no-store");
+      return {
+        operator: email,
+        url: signInUrl(web.publicUrl, link.token),
+        expiresAt: link.expiresAt.toISOString(),
+      };
+    },
   });
 }

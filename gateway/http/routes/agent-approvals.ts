@@ -2,9 +2,10 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { createAgentApproval } from "../../submit/agent-approval.ts";
+import { apiRoute } from "../api-route.ts";
 import type { HttpContext } from "../context.ts";
-import { parseWith } from "../errors.ts";
 import { requestedBy } from "../fields.ts";
+import { approvalShape } from "../shapes.ts";
 
 const approvalBody = z.object({
   action: z
@@ -21,10 +22,17 @@ const approvalBody = z.object({
 });
 
 export function agentApprovalRoutes(app: FastifyInstance, ctx: HttpContext) {
-  app.post("/v1/approvals", async (request, reply) => {
-    const principal = await ctx.auth.require(request, "agent");
-    const body = parseWith(approvalBody, request.body);
-    const approval = await createAgentApproval(ctx.gateway, { agent: principal.subject, ...body });
-    return reply.status(201).send(approval);
+  apiRoute(app, ctx.auth, {
+    method: "POST",
+    url: "/v1/approvals",
+    summary: "Ask a person to approve an action (the SDK's requireApproval)",
+    keys: ["agent"],
+    body: approvalBody,
+    responses: { 201: { description: "the pending approval", shape: approvalShape } },
+    errors: ["denied", "no_route", "rate_limited"],
+    async handler({ principal, body }, _request, reply) {
+      const approval = await createAgentApproval(ctx.gateway, { agent: principal.subject, ...body });
+      return reply.status(201).send(approval);
+    },
   });
 }

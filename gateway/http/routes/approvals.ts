@@ -13,8 +13,9 @@ import { CodedError } from "../../../handlers/errors.ts";
 import { listDeliveries } from "../../../outbox/read.ts";
 import type { Approval } from "../../../sdk/types.ts";
 import { waitForApproval } from "../../wait/waits.ts";
+import { apiRoute } from "../api-route.ts";
 import type { HttpContext } from "../context.ts";
-import { parseWith } from "../errors.ts";
+import { approvalPageShape, approvalShape, bulkDecideShape } from "../shapes.ts";
 import { abortOnHangUp, waitQuery } from "../wait.ts";
 
 const decision = z.enum(["approve", "reject"], { message: "must be approve or reject" });
@@ -51,76 +52,124 @@ const overrideBody = z.object({
   via,
 });
 
+const idParams = z.object({ id: z.string().min(1) });
+
 export function approvalRoutes(app: FastifyInstance, ctx: HttpContext) {
-  app.get("/v1/approvals", async (request) => {
-    const principal = await ctx.auth.require(request, "operator", "admin");
-    const q = parseWith(listQuery, request.query, "query");
-    return listQueue(ctx.deps, {
-      ...q,
-      approver: q.mine === "true" && principal.kind === "operator" ? { email: principal.subject } : undefined,
-    });
+  apiRoute(app, ctx.auth, {
+    method: "GET",
+    url: "/v1/approvals",
+    summary: "The approval queue, newest (or most urgent) first, with each one's SLA state",
+    keys: ["operator", "admin"],
+    query: listQuery,
+    responses: { 200: { description: "one page of approvals", shape: approvalPageShape } },
+    async handler({ principal, query: q }) {
+      return listQueue(ctx.deps, {
+        ...q,
+        approver:
+          q.mine === "true" && principal.kind === "operator" ? { email: principal.subject } : undefined,
+      });
+    },
   });
 
-  app.get<{ Params: { id: string } }>("/v1/approvals/:id", async (request, reply) => {
-    const principal = await ctx.auth.require(request, "agent", "operator", "admin");
-    const { wait } = parseWith(waitQuery, request.query, "query");
-    const read = async () => {
-      const approval = await getApproval(ctx.deps, request.params.id);
-      // An agent sees only its own approvals; another agent's are as good as absent.
-      if (principal.kind === "agent" && approval.agent !== principal.subject) {
-        throw new CodedError("not_found", `no approval with id ${request.params.id}`);
-      }
-      return approval;
-    };
-    const approval = wait
-      ? await waitForApproval({
-          hub: ctx.gateway.hub,
-          deps: ctx.deps,
-          id: request.params.id,
-          waitSeconds: wait,
-          signal: abortOnHangUp(reply),
-          visibleTo: principal.kind === "agent" ? principal.subject : undefined,
-          read,
-        })
-      : await read();
-    if (principal.kind === "agent") return approval;
-    // Operators and admins also see where the card went and how each copy fared (describe approval).
-    const record: Approval = {
-      ...approval,
-      deliveries: await listDeliveries(ctx.deps.database.db, approval.id),
-    };
-    return record;
+  apiRoute(app, ctx.auth, {
+    method: "GET",
+    url: "/v1/approvals/:id",
+    summary: "One approval with its decision; ?wait=S answers as soon as it changes",
+    keys: ["agent", "operator", "admin"],
+    params: idParams,
+    query: waitQuery,
+    responses: { 200: { description: "the approval", shape: approvalShape } },
+    errors: ["not_found"],
+    async handler({ principal, params, query: { wait } }, _request, reply) {
+      const read = async () => {
+        const approval = await getApproval(ctx.deps, params.id);
+        // An agent sees only its own approvals; another agent's are as good as absent.
+        if (principal.kind === "agent" && approval.agent !== principal.subject) {
+          throw new CodedError("not_found", `no approval with id ${params.id}`);
+        }
+        return approval;
+      };
+      const approval = wait
+        ? await waitForApproval({
+            hub: ctx.gateway.hub,
+            deps: ctx.deps,
+            id: params.id,
+            waitSeconds: wait,
+            signal: abortOnHangUp(reply),
+            visibleTo: principal.kind === "agent" ? principal.subject : undefined,
+            read,
+          })
+        : await read();
+      if (principal.kind === "agent") return approval;
+      // Operators and admins also see where the card went and how each copy fared (describe approval).
+      const record: Approval = {
+        ...approval,
+        deliveries: await listDeliveries(ctx.deps.database.db, approval.id),
+      };
+      return record;
+    },
   });
 
-  app.post<{ Params: { id: string } }>("/v1/approvals/:id", async (request) => {
-    const principal = await ctx.auth.require(request, "operator");
-    const body = parseWith(decideBody, request.body);
-    return decide(ctx.deps, {
-      approvalId: request.params.id,
-      decision: body.decision,
-      rationale: body.rationale,
-      via: body.via,
-      actor: { email: principal.subject },
-      ...(body.input !== undefined && { input: body.input }),
-    });
+  apiRoute(app, ctx.auth, {
+    method: "POST",
+    url: "/v1/approvals/:id",
+    summary: "Decide an approval (approve or reject, with a rationale; an edited input where allowed)",
+    keys: ["operator"],
+    params: idParams,
+    body: decideBody,
+    responses: { 200: { description: "the approval after the decision", shape: approvalShape } },
+    errors: [
+      "not_found",
+      "already_decided",
+      "already_approved_by_you",
+      "not_an_approver",
+      "self_approval",
+      "rationale_required",
+      "edits_not_allowed",
+      "invalid_input",
+    ],
+    async handler({ principal, params, body }) {
+      return decide(ctx.deps, {
+        approvalId: params.id,
+        decision: body.decision,
+        rationale: body.rationale,
+        via: body.via,
+        actor: { email: principal.subject },
+        ...(body.input !== undefined && { input: body.input }),
+      });
+    },
   });
 
-  app.post("/v1/approvals/bulk-decide", async (request) => {
-    const principal = await ctx.auth.require(request, "operator");
-    const body = parseWith(bulkBody, request.body);
-    return bulkDecide(ctx.deps, { ...body, actor: { email: principal.subject } });
+  apiRoute(app, ctx.auth, {
+    method: "POST",
+    url: "/v1/approvals/bulk-decide",
+    summary: "Decide several approvals at once; one outcome per id, in the order asked",
+    keys: ["operator"],
+    body: bulkBody,
+    responses: { 200: { description: "one result per id", shape: bulkDecideShape } },
+    async handler({ principal, body }) {
+      return bulkDecide(ctx.deps, { ...body, actor: { email: principal.subject } });
+    },
   });
 
-  app.post<{ Params: { id: string } }>("/v1/approvals/:id/override", async (request) => {
-    const principal = await ctx.auth.require(request, "operator");
-    const body = parseWith(overrideBody, request.body);
-    return override(ctx.deps, {
-      approvalId: request.params.id,
-      decision: body.decision,
-      grantBy: body.grantBy,
-      reason: body.reason,
-      via: body.via,
-      actor: { email: principal.subject },
-    });
+  apiRoute(app, ctx.auth, {
+    method: "POST",
+    url: "/v1/approvals/:id/override",
+    summary: "Break-glass: decide under a Role granting approvals.override",
+    keys: ["operator"],
+    params: idParams,
+    body: overrideBody,
+    responses: { 200: { description: "the approval after the override", shape: approvalShape } },
+    errors: ["not_found", "already_decided", "not_permitted", "reason_required", "override_limit"],
+    async handler({ principal, params, body }) {
+      return override(ctx.deps, {
+        approvalId: params.id,
+        decision: body.decision,
+        grantBy: body.grantBy,
+        reason: body.reason,
+        via: body.via,
+        actor: { email: principal.subject },
+      });
+    },
   });
 }

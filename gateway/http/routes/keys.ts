@@ -7,8 +7,9 @@ import { appendAudit } from "../../../handlers/audit.ts";
 import { CodedError } from "../../../handlers/errors.ts";
 import type { ApiKey, CreatedKey } from "../../../sdk/types.ts";
 import { decodeKeyCursor, issueKey, listKeys, revokeKey } from "../../keys.ts";
+import { apiRoute } from "../api-route.ts";
 import type { HttpContext } from "../context.ts";
-import { parseWith } from "../errors.ts";
+import { apiKeyPageShape, apiKeyShape, createdKeyShape } from "../shapes.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -35,67 +36,88 @@ const listQuery = z.object({
 export function keyRoutes(app: FastifyInstance, ctx: HttpContext) {
   const { db } = ctx.deps.database;
 
-  app.post("/v1/keys", async (request, reply) => {
-    await ctx.auth.require(request, "admin");
-    const body = parseWith(keyBody, request.body);
-    const principal =
-      "agent" in body
-        ? { kind: "agent" as const, subject: body.agent }
-        : { kind: "operator" as const, subject: body.operator.toLowerCase() };
-    const now = ctx.deps.clock.now();
-    const expiresAt =
-      body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS);
-    const issued = await db.transaction(async (tx) => {
-      const minted = await issueKey(tx, principal, { createdAt: now, expiresAt });
-      await appendAudit(tx, {
-        type: "key.created",
-        actor: "admin",
-        at: now,
-        data: { id: minted.id, kind: principal.kind, subject: principal.subject, expiresAt },
-      });
-      return minted;
-    });
-    const created: CreatedKey = {
-      id: issued.id,
-      key: issued.key,
-      kind: principal.kind,
-      subject: principal.subject,
-      expiresAt: expiresAt?.toISOString() ?? null,
-    };
-    return reply.status(201).send(created);
-  });
-
-  app.get("/v1/keys", async (request) => {
-    await ctx.auth.require(request, "admin");
-    const q = parseWith(listQuery, request.query, "query");
-    return listKeys(db, {
-      all: q.status === "all",
-      limit: q.limit,
-      cursor: q.cursor === undefined ? undefined : decodeKeyCursor(q.cursor),
-      now: ctx.deps.clock.now(),
-    });
-  });
-
-  app.delete<{ Params: { id: string } }>("/v1/keys/:id", async (request) => {
-    await ctx.auth.require(request, "admin");
-    const { id } = request.params;
-    const now = ctx.deps.clock.now();
-    const { key, revoked } = await db.transaction(async (tx) => {
-      const result = await revokeKey(tx, id, now);
-      if (!result)
-        throw new CodedError("not_found", `no API key with id ${id} (countersign keys ls lists them)`);
-      // Revoking a revoked key changes nothing, and is not audited twice.
-      if (result.revoked) {
+  apiRoute(app, ctx.auth, {
+    method: "POST",
+    url: "/v1/keys",
+    summary: "Mint an API key for an Agent or an operator (shown this once)",
+    keys: ["admin"],
+    body: keyBody,
+    responses: { 201: { description: "the new key", shape: createdKeyShape } },
+    async handler({ body }, _request, reply) {
+      const principal =
+        "agent" in body
+          ? { kind: "agent" as const, subject: body.agent }
+          : { kind: "operator" as const, subject: body.operator.toLowerCase() };
+      const now = ctx.deps.clock.now();
+      const expiresAt =
+        body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS);
+      const issued = await db.transaction(async (tx) => {
+        const minted = await issueKey(tx, principal, { createdAt: now, expiresAt });
         await appendAudit(tx, {
-          type: "key.revoked",
+          type: "key.created",
           actor: "admin",
           at: now,
-          data: { id, kind: result.key.kind, subject: result.key.agent ?? result.key.operator ?? "admin" },
+          data: { id: minted.id, kind: principal.kind, subject: principal.subject, expiresAt },
         });
-      }
-      return result;
-    });
-    if (revoked) ctx.auth.keysChanged();
-    return key satisfies ApiKey;
+        return minted;
+      });
+      const created: CreatedKey = {
+        id: issued.id,
+        key: issued.key,
+        kind: principal.kind,
+        subject: principal.subject,
+        expiresAt: expiresAt?.toISOString() ?? null,
+      };
+      return reply.status(201).send(created);
+    },
+  });
+
+  apiRoute(app, ctx.auth, {
+    method: "GET",
+    url: "/v1/keys",
+    summary: "The API keys (never a key itself nor its hash)",
+    keys: ["admin"],
+    query: listQuery,
+    responses: { 200: { description: "one page of keys", shape: apiKeyPageShape } },
+    async handler({ query: q }) {
+      return listKeys(db, {
+        all: q.status === "all",
+        limit: q.limit,
+        cursor: q.cursor === undefined ? undefined : decodeKeyCursor(q.cursor),
+        now: ctx.deps.clock.now(),
+      });
+    },
+  });
+
+  apiRoute(app, ctx.auth, {
+    method: "DELETE",
+    url: "/v1/keys/:id",
+    summary: "Revoke an API key; every replica refuses it at once",
+    keys: ["admin"],
+    params: z.object({ id: z.string().min(1) }),
+    responses: { 200: { description: "the revoked key", shape: apiKeyShape } },
+    errors: ["not_found"],
+    async handler({ params: { id } }) {
+      const now = ctx.deps.clock.now();
+      const { key, revoked } = await db.transaction(async (tx) => {
+        const result = await revokeKey(tx, id, now);
+        if (!result)
+          throw new CodedError("not_found", `no API key with id ${id} (countersign keys ls lists them)`);
+        // Revoking a revoked key changes nothing, and is not audited twice.
+        if (result.revoked) {
+          await appendAudit(tx, {
+            type: "key.revoked",
+            actor: "admin",
+            at: now,
+            data: { id, kind: result.key.kind, subject: result.key.agent ?? result.key.operator ?? "admin" },
+          });
+        }
+        return result;
+      });
+      // This replica refuses the key (and the console sessions it vouched for) from its very next request,
+      // without waiting for its own KEYS_CHANGED to come back.
+      if (revoked) ctx.auth.keysChanged();
+      return key satisfies ApiKey;
+    },
   });
 }

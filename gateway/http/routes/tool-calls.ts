@@ -8,9 +8,10 @@ import { submitToolCall } from "../../submit/tool-call.ts";
 import { findCallForWait } from "../../tool-calls/store.ts";
 import { isSettled, presentToolCall } from "../../tool-calls/view.ts";
 import { waitForCall } from "../../wait/waits.ts";
+import { apiRoute } from "../api-route.ts";
 import type { HttpContext } from "../context.ts";
-import { parseWith } from "../errors.ts";
 import { requestedBy } from "../fields.ts";
+import { toolCallShape } from "../shapes.ts";
 import { abortOnHangUp, waitQuery } from "../wait.ts";
 
 const callBody = z.object({
@@ -40,36 +41,53 @@ function answer(reply: FastifyReply, call: ToolCall) {
 export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
   const { gateway } = ctx;
 
-  app.post("/v1/tool-calls", async (request, reply) => {
-    const principal = await ctx.auth.require(request, "agent");
-    const body = parseWith(callBody, request.body);
-    const { call } = await submitToolCall(gateway, { agent: principal.subject, ...body });
-    return answer(reply, call);
+  apiRoute(app, ctx.auth, {
+    method: "POST",
+    url: "/v1/tool-calls",
+    summary: "Call a Tool through the gateway: run now (200), wait for a person (202), or denied (403)",
+    keys: ["agent"],
+    body: callBody,
+    responses: {
+      200: { description: "the call ran: succeeded, failed, or outcome_unknown", shape: toolCallShape },
+      202: { description: "the call waits for approval (or is executing)", shape: toolCallShape },
+    },
+    errors: ["denied", "unknown_tool", "invalid_input", "no_route", "idempotency_key_reused", "rate_limited"],
+    async handler({ principal, body }, _request, reply) {
+      const { call } = await submitToolCall(gateway, { agent: principal.subject, ...body });
+      return answer(reply, call);
+    },
   });
 
-  app.get<{ Params: { id: string } }>("/v1/tool-calls/:id", async (request, reply) => {
-    const principal = await ctx.auth.require(request, "agent", "operator", "admin");
-    const { wait } = parseWith(waitQuery, request.query, "query");
-    const { id } = request.params;
-    const read = async () => {
-      const found = await findCallForWait(ctx.deps.database.db, id);
-      // Another agent's call is as good as absent.
-      if (!found || (principal.kind === "agent" && found.call.agent !== principal.subject)) {
-        throw new CodedError("not_found", `no tool call with id ${id}`);
-      }
-      return found;
-    };
-    const found = wait
-      ? await waitForCall({
-          hub: gateway.hub,
-          deps: ctx.deps,
-          id,
-          waitSeconds: wait,
-          signal: abortOnHangUp(reply),
-          visibleTo: principal.kind === "agent" ? principal.subject : undefined,
-          read,
-        })
-      : await read();
-    return presentToolCall(found.call);
+  apiRoute(app, ctx.auth, {
+    method: "GET",
+    url: "/v1/tool-calls/:id",
+    summary: "One tool call; ?wait=S answers as soon as its status changes",
+    keys: ["agent", "operator", "admin"],
+    params: z.object({ id: z.string().min(1) }),
+    query: waitQuery,
+    responses: { 200: { description: "the call", shape: toolCallShape } },
+    errors: ["not_found"],
+    async handler({ principal, params: { id }, query: { wait } }, _request, reply) {
+      const read = async () => {
+        const found = await findCallForWait(ctx.deps.database.db, id);
+        // Another agent's call is as good as absent.
+        if (!found || (principal.kind === "agent" && found.call.agent !== principal.subject)) {
+          throw new CodedError("not_found", `no tool call with id ${id}`);
+        }
+        return found;
+      };
+      const found = wait
+        ? await waitForCall({
+            hub: gateway.hub,
+            deps: ctx.deps,
+            id,
+            waitSeconds: wait,
+            signal: abortOnHangUp(reply),
+            visibleTo: principal.kind === "agent" ? principal.subject : undefined,
+            read,
+          })
+        : await read();
+      return presentToolCall(found.call);
+    },
   });
 }
