@@ -195,8 +195,21 @@ export async function hasAdminKey(q: Queryable): Promise<boolean> {
  * console, whose sessions act with exactly that key's rights (revoke the key and the console refuses too).
  */
 export async function hasOperatorKey(q: Queryable, email: string, now: Date): Promise<boolean> {
+  return (await operatorKeyUsableUntil(q, email, now)) !== undefined;
+}
+
+/**
+ * Until when this person holds a usable operator key: the latest expiry among their keys, null when one
+ * never expires, undefined when they hold none (the console's session cache keeps this, not a yes/no, so
+ * a key expiring is honoured to the moment).
+ */
+export async function operatorKeyUsableUntil(
+  q: Queryable,
+  email: string,
+  now: Date,
+): Promise<Date | null | undefined> {
   const [row] = await q
-    .select({ id: apiKeys.id })
+    .select({ expiresAt: apiKeys.expiresAt })
     .from(apiKeys)
     .where(
       and(
@@ -206,6 +219,7 @@ export async function hasOperatorKey(q: Queryable, email: string, now: Date): Pr
         or(isNull(apiKeys.expiresAt), sql`${apiKeys.expiresAt} > ${now}`),
       ),
     )
+    .orderBy(sql`${apiKeys.expiresAt} DESC NULLS FIRST`)
     .limit(1);
-  return row !== undefined;
+  return row ? row.expiresAt : undefined;
 }

@@ -1,16 +1,19 @@
-// Who is signed in to the console: the session cookie, read against the database on every request (so a
-// sign-out on any replica holds at once), and the operator key behind it (revoke the key and the console
-// refuses as the API would). The one place a session is started or ended for a browser.
+// Who is signed in to the console: the session cookie, read against the database at most once a second
+// (session-cache.ts; a sign-out on any replica still holds at once), and the operator key behind it (revoke
+// the key and the console refuses as the API would). The one place a session is started or ended for a
+// browser.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { hasOperatorKey } from "../../gateway/keys.ts";
+import { hasOperatorKey, operatorKeyUsableUntil } from "../../gateway/keys.ts";
 import { isNamedInResources } from "../../model/operators.ts";
 import type { WebContext } from "./context.ts";
+import type { KnownSession } from "./session-cache.ts";
 import {
   type ConsoleSession,
   createSession,
   endSession,
   findSession,
   type SignInMethod,
+  sessionId,
 } from "./sessions.ts";
 
 export const SESSION_COOKIE = "countersign_session";
@@ -33,17 +36,26 @@ export async function currentSession(
 ): Promise<ConsoleSession | null> {
   const token = request.cookies[SESSION_COOKIE];
   if (!token) return null;
-  const { db } = web.deps.database;
   const now = web.deps.clock.now();
+  const known = await web.sessions.lookup(sessionId(token), () => readSession(web, token, now));
+  if (!known) return null;
+  // Held or not, a session and the key behind it end on the dot.
+  if (known.session.expiresAt <= now || (known.knownUntil && known.knownUntil <= now)) return null;
+  return known.session;
+}
+
+/** The session from the database, and until when its person is known; null if either is not so now. */
+async function readSession(web: WebContext, token: string, now: Date): Promise<KnownSession | null> {
+  const { db } = web.deps.database;
   const session = await findSession(db, token, now);
   if (!session) return null;
   // A link is made only for an operator key; the OpenID Connect provider vouches for anyone the resources
   // name. Either way the person must still be known on this request.
-  const known =
-    session.method === "oidc"
-      ? await isKnownPerson(web, session.email)
-      : await hasOperatorKey(db, session.email, now);
-  return known ? session : null;
+  if (session.method === "oidc" && isNamedInResources(session.email, web.deps.resources())) {
+    return { session, knownUntil: null };
+  }
+  const keyUntil = await operatorKeyUsableUntil(db, session.email, now);
+  return keyUntil === undefined ? null : { session, knownUntil: keyUntil };
 }
 
 /**
@@ -63,7 +75,11 @@ export async function signIn(
 /** Ends the session (for every replica) and clears the cookie. */
 export async function signOut(web: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const token = request.cookies[SESSION_COOKIE];
-  if (token) await endSession(web.deps.database.db, token, web.deps.clock.now());
+  if (token) {
+    await endSession(web.deps.database.db, token, web.deps.clock.now());
+    // Here at once; other replicas drop it when SESSION_ENDED reaches them.
+    web.sessions.drop(sessionId(token));
+  }
   reply.clearCookie(SESSION_COOKIE, cookieOptions(web));
 }
 

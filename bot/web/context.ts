@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import type { ConsoleFeed } from "./feed.ts";
 import type { OidcSignIn } from "./oidc/sign-in.ts";
+import type { SessionCache } from "./session-cache.ts";
 
 export interface WebContext {
   deps: HandlerDeps;
@@ -16,6 +17,8 @@ export interface WebContext {
   mailSignInLink: ((to: string, url: string) => Promise<void>) | undefined;
   /** Wake-ups for open pages (GET /console/events). */
   feed: ConsoleFeed;
+  /** Live sessions, held a second (sign-out and revocation drop them at once). */
+  sessions: SessionCache;
   /** Sign-in through the OpenID Connect provider; undefined when COUNTERSIGN_OIDC_* are unset. */
   oidc: OidcSignIn | undefined;
 }

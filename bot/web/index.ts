@@ -10,7 +10,6 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { errorPage } from "../../blocks/html/error.tsx";
 import type { KeyAuthenticator } from "../../gateway/http/auth.ts";
-import { pendingCount } from "../../handlers/approvals/index.ts";
 import type { HandlerDeps } from "../../handlers/deps.ts";
 import { isCodedError } from "../../handlers/errors.ts";
 import { currentSession } from "./auth.ts";
@@ -26,6 +25,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { linkApiRoutes } from "./routes/link-api.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { queueRoutes } from "./routes/queue.ts";
+import { SessionCache } from "./session-cache.ts";
 import type { ConsoleSession } from "./sessions.ts";
 import { viewerOf } from "./viewer.ts";
 
@@ -72,16 +72,25 @@ export function createConsole(o: {
     logger: o.logger,
     mailSignInLink: o.mailSignInLink,
     feed,
+    sessions: new SessionCache(o.deps.database),
     oidc: o.oidc,
   };
+  let keys: KeyAuthenticator | undefined;
   return {
     context: web,
     async register(server, auth) {
+      keys = auth;
       linkApiRoutes(server, web, auth);
       await server.register(consolePlugin(web), { prefix: "/console" });
     },
-    start: () => feed.start(),
-    stop: () => feed.stop(),
+    async start() {
+      if (!keys) throw new Error("the console starts after it is registered");
+      await Promise.all([feed.start(), web.sessions.start(keys)]);
+    },
+    stop() {
+      feed.stop();
+      web.sessions.stop();
+    },
   };
 }
 
@@ -167,7 +176,7 @@ function consolePlugin(web: WebContext) {
             title: status === 404 ? "Not found" : status === 403 ? "Refused" : "That did not work",
             message,
             viewer: signedIn ? viewerOf(request, reply) : null,
-            pending: signedIn ? await pendingCount(web.deps).catch(() => null) : null,
+            pending: signedIn ? await web.feed.pendingCount().catch(() => null) : null,
           }),
         );
     });

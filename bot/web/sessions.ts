@@ -1,6 +1,7 @@
 // Console sign-in state in the database, so every replica honours it: sessions (a random token in an
 // HttpOnly cookie) and one-time sign-in links. Both are stored as the token's SHA-256, never the token.
-// A session is read on every request (no cache): signing out on one replica ends it on all of them.
+// A session is held for a second at most (session-cache.ts); signing out on one replica ends it on all of
+// them at once.
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { notify, type Queryable } from "../../db/open.ts";
@@ -25,6 +26,9 @@ export interface ConsoleSession {
 }
 
 const hash = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** The id a session is known by (the token's hash): in NOTIFYs, the feed and the session cache. */
+export const sessionId = hash;
 const newToken = () => randomBytes(32).toString("base64url");
 
 /** Starts a session for a person already known to be an operator; answers the cookie's token. */

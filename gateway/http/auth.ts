@@ -25,6 +25,8 @@ export class KeyAuthenticator {
   private readonly cache = new Map<string, { lookup: Promise<KeyLookup>; until: number }>();
   private readonly envAdminHash: Buffer | undefined;
   private unlisten: (() => void) | undefined;
+  /** Others holding what a key vouched for (the console's sessions): told whenever keys change. */
+  private readonly followers = new Set<() => void>();
 
   constructor(
     private readonly database: Database,
@@ -37,7 +39,23 @@ export class KeyAuthenticator {
 
   /** Follows revocations from every replica. */
   async start(): Promise<void> {
-    this.unlisten = await this.database.listen(KEYS_CHANGED, () => this.cache.clear());
+    this.unlisten = await this.database.listen(KEYS_CHANGED, () => this.keysChanged());
+  }
+
+  /**
+   * A key was revoked, here or on another replica: forget every held key, and tell the followers. The
+   * replica that revoked calls this itself once the revocation is committed, so its very next request is
+   * refused without waiting for its own notification to come back.
+   */
+  keysChanged(): void {
+    this.cache.clear();
+    for (const follower of this.followers) follower();
+  }
+
+  /** Calls fn whenever keys change (see keysChanged); answers how to stop. */
+  onKeysChanged(fn: () => void): () => void {
+    this.followers.add(fn);
+    return () => this.followers.delete(fn);
   }
 
   stop(): void {

@@ -1,6 +1,6 @@
 // The cross-agent queue: newest first (the API's default) or most urgent first (chat and terminal),
 // filtered by status, agent, tool and approver, paged with an opaque cursor.
-import { and, asc, desc, eq, gt, inArray, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, type Column, desc, eq, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import { queryRows } from "../../db/open.ts";
 import { approvals, decisions, signOffs } from "../../db/schema.ts";
 import type { Approval, ApprovalPage } from "../../sdk/types.ts";
@@ -26,9 +26,15 @@ export interface QueueQuery {
 }
 
 interface Cursor {
-  k: string; // the sort key (ISO time) of the last item
+  /** The last item's sort key: an ISO time to the microsecond, as PostgreSQL stores it (a JS Date keeps
+   * only milliseconds, so a row written by SQL's now() would be repeated on the next page). */
+  k: string;
   id: string;
 }
+
+/** The sort key exactly as stored, for the cursor: microseconds, in UTC. */
+const exactTime = (column: Column) =>
+  sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -57,15 +63,18 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
   if (q.approver && (q.status ?? "pending") === "pending") where.push(awaits(q.approver));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    const k = new Date(c.k);
+    // A row comparison, not `a > k OR (a = k AND id > i)`: PostgreSQL bounds the index scan with it, so
+    // page 100 reads its 51 rows instead of reading and discarding the 4,950 before them. Both columns
+    // are NOT NULL, so the row comparison orders exactly as ORDER BY does.
+    const k = sql`${c.k}::timestamptz`;
     where.push(
       urgent
-        ? or(gt(sortColumn, k), and(eq(sortColumn, k), gt(approvals.id, c.id)))
-        : or(lt(sortColumn, k), and(eq(sortColumn, k), lt(approvals.id, c.id))),
+        ? sql`(${sortColumn}, ${approvals.id}) > (${k}, ${c.id})`
+        : sql`(${sortColumn}, ${approvals.id}) < (${k}, ${c.id})`,
     );
   }
   const rows = await deps.database.db
-    .select()
+    .select({ approvals, decisions, sortKey: exactTime(sortColumn) })
     .from(approvals)
     .leftJoin(decisions, eq(decisions.approvalId, approvals.id))
     .where(and(...where))
@@ -73,17 +82,14 @@ export async function listQueue(deps: HandlerDeps, q: QueueQuery): Promise<Appro
     .limit(limit + 1);
   const now = deps.clock.now();
   const page = rows.slice(0, limit);
-  const last = page.at(-1)?.approvals;
+  const last = page.at(-1);
   const given = await signOffsOf(
     deps.database.db,
     page.filter((r) => mayHaveSignOffs(r.approvals)).map((r) => r.approvals.id),
   );
   return {
     items: page.map((r) => presentApproval(r.approvals, r.decisions, now, given.get(r.approvals.id))),
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor({ k: (urgent ? last.expiresAt : last.createdAt).toISOString(), id: last.id })
-        : null,
+    nextCursor: rows.length > limit && last ? encodeCursor({ k: last.sortKey, id: last.approvals.id }) : null,
   };
 }
 

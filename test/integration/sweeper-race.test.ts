@@ -10,6 +10,8 @@ import { backend } from "../helpers/db.ts";
 import { ESCALATION_YAML, MINUTE, quietApp, seedCall, toolCallOf } from "../helpers/sweeper-fixtures.ts";
 
 const ROUNDS = 100;
+// A hundred rounds take ~15 s on a quiet machine; a shared, loaded one can take several times that.
+const RACE_TIMEOUT_MS = 120_000;
 
 describe(`sweeper: decision/expiry race (${backend})`, () => {
   const clock = new ManualClock(new Date("2030-01-01T09:00:00.000Z"));
@@ -71,7 +73,7 @@ describe(`sweeper: decision/expiry race (${backend})`, () => {
       }
     }
     expect(wins.human + wins.sweeper).toBe(ROUNDS);
-  });
+  }, RACE_TIMEOUT_MS);
 
   it(`a click on an expired card racing the sweep: 409 "expired at" and one timeout, ${ROUNDS} times`, async () => {
     const deps = t.app.deps;
@@ -98,5 +100,5 @@ describe(`sweeper: decision/expiry race (${backend})`, () => {
       expect(await decisionCount(call.approvalId)).toBe(1);
     }
     expect(sweeperExpired).toBeLessThanOrEqual(ROUNDS);
-  });
+  }, RACE_TIMEOUT_MS);
 });

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type ApprovalPageProps, approvalPage } from "../../../blocks/html/approval.tsx";
 import { findCall } from "../../../gateway/tool-calls/store.ts";
 import { presentToolCall } from "../../../gateway/tool-calls/view.ts";
-import { getApproval, isApprover, OVERRIDE_GRANT, pendingCount } from "../../../handlers/approvals/index.ts";
+import { getApproval, isApprover, OVERRIDE_GRANT } from "../../../handlers/approvals/index.ts";
 import { listAudit } from "../../../handlers/audit.ts";
 import { listDeliveries } from "../../../outbox/read.ts";
 import { HTML, type WebContext } from "../context.ts";
@@ -34,7 +34,8 @@ export async function renderApproval(
     listDeliveries(db, id),
     approval.toolCallId ? findCall(db, approval.toolCallId) : null,
     listAudit(db, { approvalId: id, limit: 200 }),
-    pendingCount(web.deps),
+    // After a decision made here, the count it changed.
+    web.feed.pendingCount({ fresh: request.method === "POST" }),
   ]);
   const viewer = viewerOf(request, reply);
   return approvalPage({

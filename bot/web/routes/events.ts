@@ -1,12 +1,11 @@
 // GET /console/events: Server-Sent Events that keep an open page current (see feed.ts). The stream is
 // handed to the feed and stays open until the page goes away or the server stops.
 import type { FastifyInstance } from "fastify";
-import { pendingCount } from "../../../handlers/approvals/index.ts";
 import type { WebContext } from "../context.ts";
 
 export function eventRoutes(scope: FastifyInstance, web: WebContext): void {
   scope.get("/events", async (request, reply) => {
-    const pending = await pendingCount(web.deps);
+    const pending = await web.feed.pendingCount();
     reply.hijack();
     reply.raw.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",

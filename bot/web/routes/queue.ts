@@ -3,7 +3,7 @@
 // pending costs what page 1 does). POST /console/approvals/bulk: the ticked rows, one shared rationale.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type QueueFilters, type QueueProps, queuePage } from "../../../blocks/html/queue.tsx";
-import { bulkDecide, isApprover, listQueue, pendingCount } from "../../../handlers/approvals/index.ts";
+import { bulkDecide, isApprover, listQueue } from "../../../handlers/approvals/index.ts";
 import { CodedError } from "../../../handlers/errors.ts";
 import type { Approval } from "../../../sdk/types.ts";
 import { HTML, type WebContext } from "../context.ts";
@@ -44,7 +44,8 @@ export async function renderQueue(
       limit: PAGE_SIZE,
       cursor,
     }),
-    pendingCount(web.deps),
+    // After a decision made here, the count it changed.
+    web.feed.pendingCount({ fresh: request.method === "POST" }),
   ]);
   return queuePage({
     viewer,

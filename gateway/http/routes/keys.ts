@@ -99,7 +99,7 @@ export function keyRoutes(app: FastifyInstance, ctx: HttpContext) {
     errors: ["not_found"],
     async handler({ params: { id } }) {
       const now = ctx.deps.clock.now();
-      const key: ApiKey = await db.transaction(async (tx) => {
+      const { key, revoked } = await db.transaction(async (tx) => {
         const result = await revokeKey(tx, id, now);
         if (!result)
           throw new CodedError("not_found", `no API key with id ${id} (countersign keys ls lists them)`);
@@ -112,9 +112,12 @@ export function keyRoutes(app: FastifyInstance, ctx: HttpContext) {
             data: { id, kind: result.key.kind, subject: result.key.agent ?? result.key.operator ?? "admin" },
           });
         }
-        return result.key;
+        return result;
       });
-      return key;
+      // This replica refuses the key (and the console sessions it vouched for) from its very next request,
+      // without waiting for its own KEYS_CHANGED to come back.
+      if (revoked) ctx.auth.keysChanged();
+      return key satisfies ApiKey;
     },
   });
 }
