@@ -21,7 +21,9 @@ const WAITERS = 2_000;
 const APPROVALS = 40;
 
 async function metric(server: ServerProcess, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  expect(res.status).toBe(200);
+  const text = await res.text();
   return Number(text.match(line)?.[1] ?? 0);
 }
 
