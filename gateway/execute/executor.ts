@@ -127,6 +127,7 @@ export class Executor {
     }
     const sent = await sendToolRequest(tool.endpoint as Endpoint, input, {
       idempotencyKey: idempotent ? callId : undefined,
+      freshConnection: !idempotent,
     });
     return judgeAttempt(sent, idempotent);
   }

@@ -28,11 +28,19 @@ const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
   "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };
+// A request to a tool that is not idempotent never rides a kept-alive socket: the tool may have dropped
+// that socket while it sat idle, and a reset there cannot be told from one after the tool acted, so a
+// call that never reached the tool would end `outcome_unknown`. On a new connection, "connected" means
+// this request's own connection, and a refusal before it is a sure "not sent".
+const freshConnections = {
+  "http:": new http.Agent({ keepAlive: false, maxSockets: 256 }),
+  "https:": new https.Agent({ keepAlive: false, maxSockets: 256 }),
+};
 
 export function sendToolRequest(
   endpoint: Endpoint,
   input: unknown,
-  opts: { idempotencyKey?: string | undefined } = {},
+  opts: { idempotencyKey?: string | undefined; freshConnection?: boolean } = {},
 ): Promise<Attempt> {
   return new Promise((resolve) => {
     const { target, method, hasBody, https: secure } = requestTarget(endpoint);
@@ -61,7 +69,8 @@ export function sendToolRequest(
       resolve(attempt);
     };
     const lib = secure ? https : http;
-    const agent = secure ? agents["https:"] : agents["http:"];
+    const pool = opts.freshConnection ? freshConnections : agents;
+    const agent = secure ? pool["https:"] : pool["http:"];
     const req = lib.request({ ...where, method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
