@@ -83,7 +83,8 @@ export class FinishedCallWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
       await this.writeNext();
-      if (this.failures > 0) await new Promise((r) => setTimeout(r, Math.min(this.pause(), end - Date.now())));
+      if (this.failures > 0)
+        await new Promise((r) => setTimeout(r, Math.min(this.pause(), end - Date.now())));
     }
   }
 
