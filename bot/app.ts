@@ -112,7 +112,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     approvalsPerAgentPerMinute: config.approvalsPerAgentPerMinute,
     ...options.gateway,
   });
-  const metrics = createMetrics(deps, () => gateway.hub.size);
+  const metrics = createMetrics(deps, {
+    longPolls: () => gateway.hub.size,
+    callRecordsWaiting: () => gateway.finishedCalls.backlog,
+  });
   const listener = options.listener ?? new HttpListener();
   const server = buildServer(
     { deps, auth, gateway, audit, metricsPublic: config.metricsPublic },
@@ -231,7 +234,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await listener.close();
       await server.close();
       // No request is left to record a call: store the records still queued before the database closes.
-      await gateway.finishedCalls.drain();
+      const unstored = await gateway.finishedCalls.drain();
+      if (unstored > 0)
+        logger.error({ unstored }, "the database did not take these call records before the stop");
       await slack?.stop();
       await sweeper.stop();
       await dispatcher.stop();

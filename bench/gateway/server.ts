@@ -48,6 +48,8 @@ export async function withServer<T>(
       COUNTERSIGN_RESOURCES: resources,
       COUNTERSIGN_ADMIN_KEY: ADMIN_KEY,
       LOG_LEVEL: "error",
+      // Parts (b) and (c) create hundreds and thousands of approvals as one agent within a minute.
+      COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE: "1000000",
       ...(CPU_PROF && { NODE_OPTIONS: `--import=${cpuProfileHook(path.resolve(CPU_PROF))}` }),
     },
     120_000,

@@ -18,18 +18,33 @@ export const DECISION_LATENCY_BUCKETS = [
   10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400,
 ];
 
-/** `longPolls`: how many agents' long-polls this process holds now (the gateway's waiter hub). */
-export function createMetrics(deps: HandlerDeps, longPolls?: () => number): Metrics {
+/** What this process holds now, read at scrape time. */
+export interface ProcessGauges {
+  /** Agents' long-polls (the gateway's waiter hub). */
+  longPolls(): number;
+  /** Records of answered calls not yet stored (gateway/tool-calls/finished-calls.ts). */
+  callRecordsWaiting(): number;
+}
+
+export function createMetrics(deps: HandlerDeps, gauges?: ProcessGauges): Metrics {
   const registry = new Registry();
   const db = deps.database.db;
 
-  if (longPolls) {
+  if (gauges) {
     new Gauge({
       name: "countersign_long_polls_waiting",
       help: "Agents' long-polls (?wait=) this process holds now",
       registers: [registry],
       collect() {
-        this.set(longPolls());
+        this.set(gauges.longPolls());
+      },
+    });
+    new Gauge({
+      name: "countersign_call_records_waiting",
+      help: "Answered calls of idempotent tools whose records this process has not stored yet",
+      registers: [registry],
+      collect() {
+        this.set(gauges.callRecordsWaiting());
       },
     });
   }

@@ -76,8 +76,11 @@ export class FinishedCallWriter {
     return this.queue.get(id);
   }
 
-  /** Stores every row recorded so far; a failing database is retried until `deadlineMs` passes. */
-  async drain(deadlineMs = 10_000): Promise<void> {
+  /**
+   * Stores every row recorded so far; a failing database is retried until `deadlineMs` passes. Answers
+   * how many rows are still not stored (0 unless the database stayed down).
+   */
+  async drain(deadlineMs = 10_000): Promise<number> {
     const end = Date.now() + deadlineMs;
     while ((this.queue.size > 0 || this.writing) && Date.now() < end) {
       clearTimeout(this.timer);
@@ -86,6 +89,7 @@ export class FinishedCallWriter {
       if (this.failures > 0)
         await new Promise((r) => setTimeout(r, Math.min(this.pause(), end - Date.now())));
     }
+    return this.queue.size;
   }
 
   private schedule(delayMs: number) {

@@ -154,6 +154,8 @@ describe(`call records written after the answer (${backend})`, () => {
       expect(answered).toMatchObject({ status: 200, body: { status: "succeeded" } });
       const { id } = answered.body;
       expect(await findCall(database.db, id)).toBeNull();
+      const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminKey}` } });
+      expect(await metrics.text()).toMatch(/^countersign_call_records_waiting 1$/m);
       expect(await t.call("GET", `/v1/tool-calls/${id}`, { key })).toEqual({
         status: 200,
         body: answered.body,
