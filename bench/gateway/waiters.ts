@@ -57,6 +57,8 @@ export async function manyWaiters(server: ServerProcess, keys: Keys, backend: st
   const waiting = rssMb(pid);
   const peak = rssMb(pid, "VmHWM");
   const start = performance.now();
+  /** When the bulk decision that decided each id answered: its decisions were committed by then. */
+  const committedAt = new Map<string, number>();
   for (let i = 0; i < ids.length; i += 200) {
     const batch = ids.slice(i, i + 200);
     const res = await send(`${server.url}/v1/approvals/bulk-decide`, "POST", keys.ana, {
@@ -65,9 +67,17 @@ export async function manyWaiters(server: ServerProcess, keys: Keys, backend: st
       rationale: "bulk",
     });
     if (res.status !== 200) throw new Error(`bulk decide failed: ${JSON.stringify(res.body)}`);
+    const answered = performance.now();
+    for (const id of batch) committedAt.set(id, answered);
   }
   const lastDecision = performance.now();
   await Promise.all(waits);
+  // decidedAt is stamped as a bulk decision starts and waiters can only hear it once that decision
+  // commits, so decidedAt → resumed includes the bulk decision's own time; committed → resumed does not
+  // (it is at most 0 for a waiter that resumed before the bulk answer reached the bench).
+  const afterCommit = ids
+    .map((id) => Math.max(0, resumedAt.get(id)! - committedAt.get(id)!))
+    .sort((a, b) => a - b);
   const lastResumed = Math.max(...resumedAt.values());
   const list = (m: Map<string, number>) => [...m].map(([why, n]) => `${n}× ${why}`).join(", ") || "none";
   lags.sort((a, b) => a - b);
@@ -86,8 +96,10 @@ export async function manyWaiters(server: ServerProcess, keys: Keys, backend: st
     `  ${backend}: ${resumedAt.size}/${WAITERS} resumed (${failures} failed); deciding all took ` +
       `${(lastDecision - start).toFixed(0)} ms (${WAITERS / 200} bulk decisions of 200); last resumed ` +
       `${(lastResumed - lastDecision).toFixed(0)} ms after the last bulk decision answered; decidedAt → resumed: ` +
-      `p50 ${ms(percentile(lags, 50))} p99 ${ms(percentile(lags, 99))} max ${ms(worst)} ` +
-      `${worst <= GOALS.allResumedMs ? "✓" : "✗"} goal ≤ ${GOALS.allResumedMs} ms`,
+      `p50 ${ms(percentile(lags, 50))} p99 ${ms(percentile(lags, 99))} max ${ms(worst)}; ` +
+      `its bulk decision answered → resumed: p50 ${ms(percentile(afterCommit, 50))} p99 ` +
+      `${ms(percentile(afterCommit, 99))} max ${ms(afterCommit.at(-1) ?? Number.NaN)} ` +
+      `${(afterCommit.at(-1) ?? Number.POSITIVE_INFINITY) <= GOALS.allResumedMs ? "✓" : "✗"} goal ≤ ${GOALS.allResumedMs} ms`,
   );
 }
 
