@@ -8,7 +8,8 @@
 // (`countersign serve`, as in production), the tool endpoint in a worker thread, and the load generator
 // on this thread. PostgreSQL: COUNTERSIGN_TEST_DATABASE_URL or DATABASE_URL, else
 // postgres://postgres@127.0.0.1:5432/test; a fresh database is created beside it and dropped after.
-// BENCH_ONLY=a|b|c runs one part; BENCH_CPU_PROF=DIR has each server process write a V8 CPU profile
+// BENCH_ONLY=a|b|c runs one part; BENCH_BACKEND=pglite|postgres one database; BENCH_AGENTS=1,64 sets
+// part (a)'s concurrencies; BENCH_CPU_PROF=DIR has each server process write a V8 CPU profile
 // (open it in Chrome DevTools); BENCH_WAITERS=N changes part (c)'s 10,000.
 // The parts and their plumbing live in bench/gateway/.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -25,14 +26,15 @@ import { startTool } from "./gateway/tool-endpoint.ts";
 import { manyWaiters, WAITERS } from "./gateway/waiters.ts";
 
 const ONLY = process.env.BENCH_ONLY;
+const ONLY_BACKEND = process.env.BENCH_BACKEND;
 
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-bench-"));
   const tool = await startTool();
   const resources = path.join(dir, "resources.yaml");
   writeFileSync(resources, gatewayYaml(tool.url));
-  const backends: Backend[] = [pgliteBackend()];
-  const postgres = await postgresBackend();
+  const backends: Backend[] = ONLY_BACKEND === "postgres" ? [] : [pgliteBackend()];
+  const postgres = ONLY_BACKEND === "pglite" ? undefined : await postgresBackend();
   if (postgres) backends.push(postgres);
   const load1 = () => loadavg()[0]!.toFixed(2);
   console.log(`load average (1 min) at start: ${load1()} on ${availableParallelism()} cores`);

@@ -230,6 +230,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await gateway.stop();
       await listener.close();
       await server.close();
+      // No request is left to record a call: store the records still queued before the database closes.
+      await gateway.finishedCalls.drain();
       await slack?.stop();
       await sweeper.stop();
       await dispatcher.stop();

@@ -4,12 +4,14 @@ import { readdirSync, readFileSync } from "node:fs";
 const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/PID/stat times, on Linux
 
 /** CPU seconds (user + system) each process has used so far; processes gone are left out. */
-function cpuSeconds(pids: number[]): Map<number, number> {
+function cpuSeconds(pids: number[], part: "user" | "system" | "both" = "both"): Map<number, number> {
   const used = new Map<number, number>();
   for (const pid of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      used.set(pid, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+      const user = Number(fields[11]);
+      const system = Number(fields[12]);
+      used.set(pid, (part === "user" ? user : part === "system" ? system : user + system) / TICKS_PER_SECOND);
     } catch {}
   }
   return used;
@@ -35,10 +37,12 @@ export async function measureCpu<T>(
   serverPid: number,
   database: string | undefined,
   fn: () => Promise<T>,
-): Promise<{ result: T; serverS: number; postgresS: number }> {
+): Promise<{ result: T; serverS: number; serverSystemS: number; postgresS: number }> {
   const before = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
+  const systemBefore = cpuSeconds([serverPid], "system").get(serverPid) ?? 0;
   const result = await fn();
   const after = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
+  const serverSystemS = (cpuSeconds([serverPid], "system").get(serverPid) ?? 0) - systemBefore;
   let serverS = 0;
   let postgresS = 0;
   for (const [pid, s] of after) {
@@ -46,7 +50,7 @@ export async function measureCpu<T>(
     if (pid === serverPid) serverS = spent;
     else postgresS += spent;
   }
-  return { result, serverS, postgresS };
+  return { result, serverS, serverSystemS, postgresS };
 }
 
 /** Resident memory now (VmRSS) or at its highest so far (VmHWM), in MB. */

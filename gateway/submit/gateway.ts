@@ -9,7 +9,7 @@ import { type InputCheck, toolInputCheck } from "../../handlers/tool-input.ts";
 import { Executor, type ExecutorOptions } from "../execute/executor.ts";
 import { McpUpstreams, type McpUpstreamsOptions } from "../execute/mcp/upstreams.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
-import { FinishedCallWriter } from "../tool-calls/finished-calls.ts";
+import { FinishedCallWriter, type FinishedCallWriterOptions } from "../tool-calls/finished-calls.ts";
 import { WaiterHub, type WaiterHubOptions } from "../wait/hub.ts";
 
 export interface Gateway {
@@ -20,7 +20,7 @@ export interface Gateway {
   executor: Executor;
   /** The McpServers' connections; their tools join the resources as SERVER.TOOL once reached. */
   upstreams: McpUpstreams;
-  /** Stores the allowed calls of idempotent tools, grouping concurrent ones. */
+  /** Stores the allowed calls of idempotent tools after their answers, grouping concurrent ones. */
   finishedCalls: FinishedCallWriter;
   /** How many approvals one agent may create a minute (COUNTERSIGN_APPROVALS_PER_AGENT_PER_MINUTE). */
   approvalsPerAgentPerMinute: number;
@@ -33,6 +33,7 @@ export interface GatewayOptions {
   hub?: WaiterHubOptions;
   mcp?: McpUpstreamsOptions;
   approvalsPerAgentPerMinute?: number;
+  finishedCalls?: FinishedCallWriterOptions;
 }
 
 export function createGateway(
@@ -54,7 +55,16 @@ export function createGateway(
     hub,
     executor,
     upstreams,
-    finishedCalls: new FinishedCallWriter(deps.database.db),
+    finishedCalls: new FinishedCallWriter(deps.database.db, {
+      onError: (err, rows, dropped) =>
+        dropped
+          ? logger.error(
+              { err, call: rows[0]?.id, agent: rows[0]?.agent, tool: rows[0]?.tool },
+              "call record refused by the database, not stored",
+            )
+          : logger.warn({ err, rows: rows.length }, "storing call records failed; retrying"),
+      ...options.finishedCalls,
+    }),
     approvalsPerAgentPerMinute: options.approvalsPerAgentPerMinute ?? APPROVALS_PER_AGENT_PER_MINUTE,
     async start() {
       upstreams.start();

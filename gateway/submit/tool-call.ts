@@ -1,6 +1,6 @@
 // A submitted tool call (POST /v1/tool-calls, an MCP tools/call): idempotency or repeats, input check,
 // policy, then one of three paths. Allowed calls run in the request, on a lean path (no audit chain, one
-// row write for an idempotent tool); calls that need a human are stored with their approval in one
+// row write for an idempotent tool, after the answer); calls that need a human are stored with their approval in one
 // transaction and answered at once; denials are recorded too.
 import { createHash } from "node:crypto";
 import { refuseOverAgentLimit } from "../../handlers/approvals/agent-limit.ts";
@@ -136,11 +136,12 @@ async function runAllowed(
   }
   if (tool.sideEffects.idempotent && req.idempotencyKey === undefined) {
     // Nothing to protect: sending twice is harmless and no key must be claimed first, so the only write
-    // is the finished row.
+    // is the finished row, stored after the agent has its answer (finished-calls.ts).
+    g.finishedCalls.refuseIfBacklogged();
     const always = async () => true;
     const { outcome, attempts } = await g.executor.attempt(tool, base.id, req.input, always, req.onProgress);
     const row = fullRow({ ...base, ...outcome, attempts, updatedAt: g.deps.clock.now() });
-    await g.finishedCalls.record(row);
+    g.finishedCalls.record(row);
     return presentToolCall(row);
   }
   // Recorded as executing before the request leaves: a crash now leaves a trace, never a second send.

@@ -42,11 +42,11 @@ export async function insertCall(q: Queryable, call: NewToolCall): Promise<boole
 }
 
 /**
- * Records finished calls of idempotent tools (the allowed-call hot path) in one statement, with an
- * asynchronous commit: the agent is not kept waiting for a WAL flush, which costs more than the rest of
- * the call together on ordinary disks. Only a crash of PostgreSQL itself within a fraction of a second can
- * lose such a record; the call it records was safe to repeat, and everything else (approvals, decisions,
- * executing markers of non-idempotent calls) still commits synchronously.
+ * Records finished calls of idempotent tools (the allowed-call hot path) in one statement, after their
+ * agents have the answer (finished-calls.ts). A row already stored is left as it is, so a statement retried
+ * after a lost answer stores nothing twice. The commit is asynchronous: a WAL flush costs more than the
+ * rest of the call together on ordinary disks, and the call a lost record describes was safe to repeat;
+ * everything else (approvals, decisions, executing markers of non-idempotent calls) commits synchronously.
  */
 export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): Promise<void> {
   // The rows travel as one JSON parameter (one native stringify here, one parse there), which costs less
@@ -81,7 +81,8 @@ export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): P
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, agent text, tool text, input text,
       request_hash text, idempotency_key text, status text, reason text, policy text, rule int,
       approval_id text, result text, error text, attempts int, created_at timestamptz, updated_at timestamptz)
-    CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`,
+    CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+    ON CONFLICT (id) DO NOTHING`,
   );
 }
 

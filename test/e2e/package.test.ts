@@ -69,8 +69,11 @@ describe.skipIf(backend !== "pglite")("the packed package in a new app (PGlite p
 
   afterAll(async () => {
     if (server && server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server!.once("exit", resolve));
+      // npx does not pass SIGTERM on to the server it started: stop the whole process group, or the
+      // server outlives the test run.
+      const exited = new Promise((resolve) => server!.once("exit", resolve));
+      process.kill(-server.pid!, "SIGTERM");
+      await exited;
     }
     rmSync(work, { recursive: true, force: true });
   });
@@ -170,6 +173,7 @@ export async function deploy(): Promise<Approval> {
       cwd: app,
       env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     server.stdout!.on("data", (d) => {
       serverOutput += d;

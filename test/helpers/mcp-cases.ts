@@ -58,13 +58,14 @@ export function mcpCases(connect: Connect): () => McpWorld {
     const result = await billing.callTool({ name: "get_balance", arguments: { account: "ACC-ALLOWED" } });
     expect(result).toEqual({ content: [{ type: "text", text: "Balance of ACC-ALLOWED: 1200.00 EUR" }] });
     expect(upstreamCount(w.files, "get_balance", "ACC-ALLOWED")).toBe(1);
-    const rows = await w.t.database.db
-      .select()
-      .from(toolCalls)
-      .where(eq(toolCalls.tool, "billing.get_balance"));
-    expect(rows.filter((r) => (r.input as Body).account === "ACC-ALLOWED")).toMatchObject([
-      { agent: "support-bot", status: "succeeded", policy: null, rule: null },
-    ]);
+    // The record of an allowed read is stored just after the answer (gateway/tool-calls/finished-calls.ts).
+    const recorded = async () =>
+      (
+        await w.t.database.db.select().from(toolCalls).where(eq(toolCalls.tool, "billing.get_balance"))
+      ).filter((r) => (r.input as Body).account === "ACC-ALLOWED");
+    await expect
+      .poll(recorded, { timeout: 2_000 })
+      .toMatchObject([{ agent: "support-bot", status: "succeeded", policy: null, rule: null }]);
   });
 
   it("denied: never reaches the server; the result names the policy and rule", async () => {

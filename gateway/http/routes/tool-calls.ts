@@ -59,7 +59,11 @@ export function toolCallRoutes(app: FastifyInstance, ctx: HttpContext) {
     errors: ["not_found"],
     async handler({ principal, params: { id }, query: { wait } }, _request, reply) {
       const read = async () => {
-        const found = await findCallForWait(ctx.deps.database.db, id);
+        // A lean call answered moments ago may still be on its way to the database from this process.
+        const queued = gateway.finishedCalls.pending(id);
+        const found = queued
+          ? { call: queued, approvalExpiresAt: null }
+          : await findCallForWait(ctx.deps.database.db, id);
         // Another agent's call is as good as absent.
         if (!found || (principal.kind === "agent" && found.call.agent !== principal.subject)) {
           throw new CodedError("not_found", `no tool call with id ${id}`);
