@@ -5,7 +5,7 @@ import type { Approval, AuditEvent, Delivery, ToolCall } from "../../sdk/types.t
 import { outcomeLine, quorumProgress } from "../decision.ts";
 import { diffLines } from "../diff.ts";
 import { Csrf, Notice, renderPage, type Viewer } from "./layout.tsx";
-import { DecideControl, JsonView, SlaBadge, Time, traceOf } from "./parts.tsx";
+import { decideControl, JsonView, SlaBadge, Time, traceOf } from "./parts.tsx";
 
 export interface ApprovalPageProps {
   viewer: Viewer;
@@ -267,10 +267,12 @@ export function approvalPage(p: ApprovalPageProps): string {
           </p>
         )}
         {pending && p.mayDecide && (
-          <div class="actions">
-            <DecideControl approval={a} decision="approve" csrf={p.viewer.csrf} back="page" />
-            <DecideControl approval={a} decision="reject" csrf={p.viewer.csrf} back="page" />
-          </div>
+          <div
+            class="actions"
+            dangerouslySetInnerHTML={{
+              __html: `${decideControl({ approval: a, decision: "approve", csrf: p.viewer.csrf, back: "page" })}${decideControl({ approval: a, decision: "reject", csrf: p.viewer.csrf, back: "page" })}`,
+            }}
+          />
         )}
         {editable && <EditForm a={a} viewer={p.viewer} text={p.editText} />}
         {pending && p.overrideRoles.length > 0 && (

@@ -1,6 +1,7 @@
 // The console's page frame: a skip link, the navigation with the live pending-count badge, who is signed
 // in with the sign-out button, and the main region. Pages are rendered to strings by Preact, which escapes
-// every text and attribute value, so nothing an agent or a person typed can become markup.
+// every text and attribute value, so nothing an agent or a person typed can become markup; the parts drawn
+// 50 times a page (Pending's rows, the decide controls) are html`…` templates that escape alike (markup.ts).
 import type { ComponentChildren } from "preact";
 import { render } from "preact-render-to-string";
 

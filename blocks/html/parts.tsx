@@ -5,7 +5,15 @@ import { RATIONALE_MAX } from "../../model/routing.ts";
 import type { Approval, DecisionValue, SlaState } from "../../sdk/types.ts";
 import { SLA_LABELS } from "../view.ts";
 import { formatTime } from "../words.ts";
-import { Csrf } from "./layout.tsx";
+import { html, type Markup } from "./markup.ts";
+
+export function slaBadge(sla: SlaState): Markup {
+  return html`<span class="badge sla-${sla}">${SLA_LABELS[sla]}</span>`;
+}
+
+export function time(iso: string): Markup {
+  return html`<time datetime="${iso}">${formatTime(iso)}</time>`;
+}
 
 export function SlaBadge({ sla }: { sla: SlaState }) {
   return <span class={`badge sla-${sla}`}>{SLA_LABELS[sla]}</span>;
@@ -70,41 +78,14 @@ export function traceOf(a: Approval): string {
  * Approve or Reject, behind a disclosure that asks for the rationale first (required unless the rule says
  * optional). Works without script and from the keyboard: the summary is a button, the form a normal POST.
  */
-export function DecideControl(p: {
+export function decideControl(p: {
   approval: Pick<Approval, "id" | "rationaleRequired" | "tool" | "action" | "agent">;
   decision: DecisionValue;
   csrf: string;
   /** Where the result is shown: the list (back to Pending) or the approval's page. */
   back: "list" | "page";
-}) {
+}): Markup {
   const verb = p.decision === "approve" ? "Approve" : "Reject";
   const field = `rationale-${p.decision}-${p.approval.id}`;
-  return (
-    <details class={`decide ${p.decision}`}>
-      <summary>{verb}</summary>
-      <form method="post" action={`/console/approvals/${encodeURIComponent(p.approval.id)}/decide`}>
-        <Csrf token={p.csrf} />
-        <input type="hidden" name="decision" value={p.decision} />
-        <input type="hidden" name="back" value={p.back} />
-        <label for={field}>
-          Rationale{p.approval.rationaleRequired ? "" : " (optional)"}
-          <span class="sr-only">
-            {" "}
-            for {p.decision === "approve" ? "approving" : "rejecting"} {p.approval.tool ?? p.approval.action}{" "}
-            by {p.approval.agent}
-          </span>
-        </label>
-        <textarea
-          id={field}
-          name="rationale"
-          rows={2}
-          maxLength={RATIONALE_MAX}
-          required={p.approval.rationaleRequired}
-        />
-        <button type="submit" class={p.decision}>
-          Confirm: {verb.toLowerCase()}
-        </button>
-      </form>
-    </details>
-  );
+  return html`<details class="decide ${p.decision}"><summary>${verb}</summary><form method="post" action="/console/approvals/${encodeURIComponent(p.approval.id)}/decide"><input type="hidden" name="_csrf" value="${p.csrf}"/><input type="hidden" name="decision" value="${p.decision}"/><input type="hidden" name="back" value="${p.back}"/><label for="${field}">Rationale${p.approval.rationaleRequired ? "" : " (optional)"}<span class="sr-only"> for ${p.decision === "approve" ? "approving" : "rejecting"} ${p.approval.tool ?? p.approval.action} by ${p.approval.agent}</span></label><textarea id="${field}" name="rationale" rows="2" maxlength="${RATIONALE_MAX}"${p.approval.rationaleRequired && html` required`}></textarea><button type="submit" class="${p.decision}">Confirm: ${verb.toLowerCase()}</button></form></details>`;
 }

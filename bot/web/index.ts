@@ -126,9 +126,10 @@ function consolePlugin(web: WebContext) {
     });
     scope.decorateRequest("consoleSession", null);
 
-    // Approval data is never cached, anywhere, by anyone.
-    scope.addHook("onSend", async (_request, reply) => {
+    // Approval data is never cached, anywhere, by anyone. (A callback, not a promise: every page runs it.)
+    scope.addHook("onSend", (_request, reply, payload, done) => {
       reply.header("cache-control", "no-store");
+      done(null, payload);
     });
 
     scope.addHook("preHandler", async (request, reply) => {
