@@ -7,13 +7,24 @@ import type { WaitKind } from "./peek.ts";
 /** The longest wait a caller may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 60;
 
+/**
+ * What ends a wait early: the part of an AbortSignal a wait uses. An AbortSignal fits (MCP requests
+ * carry one); the HTTP routes pass a lighter one (gateway/http/wait.ts), since an AbortController with a
+ * listener costs about a kilobyte and a process holds ten thousand waiters.
+ */
+export interface HangUp {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options: { once: true }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface LongPoll<T> {
   hub: WaiterHub;
   kind: WaitKind;
   id: string;
   waitMs: number;
   /** Ends the wait early (the client went away). */
-  signal?: AbortSignal | undefined;
+  signal?: HangUp | undefined;
   read: () => Promise<T>;
   /**
    * A cheap first look (grouped across waiters, see peek.ts): when it finds the value still waiting, the

@@ -7,7 +7,7 @@ import type { HandlerDeps } from "../../handlers/deps.ts";
 import type { Approval } from "../../sdk/types.ts";
 import { isSettled, type ToolCallRow } from "../tool-calls/view.ts";
 import type { WaiterHub } from "./hub.ts";
-import { longPoll } from "./long-poll.ts";
+import { type HangUp, longPoll } from "./long-poll.ts";
 import type { WaitKind } from "./peek.ts";
 
 /** A call as a waiter reads it: with its approval's expiry while it waits for one. */
@@ -22,7 +22,7 @@ export interface Wait<T> {
   id: string;
   waitSeconds: number;
   /** Ends the wait early (the client went away). */
-  signal: AbortSignal;
+  signal: HangUp;
   /** The agent whose records alone the caller may see; undefined for operators and admins. */
   visibleTo: string | undefined;
   /** The full read, which answers (404 included) for the caller. */
