@@ -108,7 +108,10 @@ export class FinishedCallWriter {
   /** One statement for the oldest rows; then the next group, or a pause after a failure. */
   private writeNext(): Promise<void> {
     if (this.writing) return this.writing;
-    const batch = [...this.queue.values()].slice(0, this.maxRows);
+    const batch: ToolCallRow[] = [];
+    for (const row of this.queue.values()) {
+      if (batch.push(row) === this.maxRows) break;
+    }
     this.writing = this.store(batch).finally(() => {
       this.writing = undefined;
       this.schedule(this.failures > 0 ? this.pause() : this.groupMs);

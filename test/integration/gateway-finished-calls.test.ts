@@ -110,13 +110,15 @@ describe(`call records written after the answer (${backend})`, () => {
           "the database is not storing call records (3 waiting); the call was not made, retry shortly",
         );
         // The waiting statement's connection is cut, as a database restart would: the writer retries.
+        // Found by its wait on the lock, not by its text: a connection that has not yet prepared the
+        // statement waits while parsing it, and shows its previous query meanwhile.
         await expect
           .poll(
             async () =>
               (
                 await blocker.query(
                   `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                   WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%INSERT INTO tool_calls%'`,
+                   WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
                 )
               ).rowCount,
             { timeout: 5_000 },
