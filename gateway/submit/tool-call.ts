@@ -1,7 +1,7 @@
 // A submitted tool call (POST /v1/tool-calls, an MCP tools/call): idempotency or repeats, input check,
-// policy, then one of three paths. Allowed calls run in the request, on a lean path (no audit chain, one
-// row write for an idempotent tool, after the answer); calls that need a human are stored with their approval in one
-// transaction and answered at once; denials are recorded too.
+// policy, then one of three paths. Allowed calls run in the request, on a lean path (no audit chain; one
+// row write for an idempotent tool, after the answer); calls that need a human are stored with their
+// approval in one transaction and answered at once; denials are recorded too.
 import { createHash } from "node:crypto";
 import { refuseOverAgentLimit } from "../../handlers/approvals/agent-limit.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
