@@ -3,15 +3,18 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/PID/stat times, on Linux
 
-/** CPU seconds (user + system) each process has used so far; processes gone are left out. */
-function cpuSeconds(pids: number[], part: "user" | "system" | "both" = "both"): Map<number, number> {
+/**
+ * CPU seconds (user + system, or the kernel's share alone) each process has used so far; processes gone
+ * are left out.
+ */
+function cpuSeconds(pids: number[], kernelOnly = false): Map<number, number> {
   const used = new Map<number, number>();
   for (const pid of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
       const user = Number(fields[11]);
       const system = Number(fields[12]);
-      used.set(pid, (part === "user" ? user : part === "system" ? system : user + system) / TICKS_PER_SECOND);
+      used.set(pid, (kernelOnly ? system : user + system) / TICKS_PER_SECOND);
     } catch {}
   }
   return used;
@@ -39,10 +42,10 @@ export async function measureCpu<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; serverS: number; serverSystemS: number; postgresS: number }> {
   const before = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
-  const systemBefore = cpuSeconds([serverPid], "system").get(serverPid) ?? 0;
+  const systemBefore = cpuSeconds([serverPid], true).get(serverPid) ?? 0;
   const result = await fn();
   const after = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
-  const serverSystemS = (cpuSeconds([serverPid], "system").get(serverPid) ?? 0) - systemBefore;
+  const serverSystemS = (cpuSeconds([serverPid], true).get(serverPid) ?? 0) - systemBefore;
   let serverS = 0;
   let postgresS = 0;
   for (const [pid, s] of after) {
