@@ -3,18 +3,22 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/PID/stat times, on Linux
 
-/**
- * CPU seconds (user + system, or the kernel's share alone) each process has used so far; processes gone
- * are left out.
- */
-function cpuSeconds(pids: number[], kernelOnly = false): Map<number, number> {
-  const used = new Map<number, number>();
+interface CpuUsed {
+  /** User and system time, in seconds. */
+  total: number;
+  /** The system (kernel) part of it. */
+  kernel: number;
+}
+
+/** CPU each process has used so far; processes gone are left out. */
+function cpuSeconds(pids: number[]): Map<number, CpuUsed> {
+  const used = new Map<number, CpuUsed>();
   for (const pid of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
       const user = Number(fields[11]);
       const system = Number(fields[12]);
-      used.set(pid, (kernelOnly ? system : user + system) / TICKS_PER_SECOND);
+      used.set(pid, { total: (user + system) / TICKS_PER_SECOND, kernel: system / TICKS_PER_SECOND });
     } catch {}
   }
   return used;
@@ -42,16 +46,18 @@ export async function measureCpu<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; serverS: number; serverSystemS: number; postgresS: number }> {
   const before = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
-  const systemBefore = cpuSeconds([serverPid], true).get(serverPid) ?? 0;
   const result = await fn();
   const after = cpuSeconds([serverPid, ...(database ? backendPids(database) : [])]);
-  const serverSystemS = (cpuSeconds([serverPid], true).get(serverPid) ?? 0) - systemBefore;
   let serverS = 0;
+  let serverSystemS = 0;
   let postgresS = 0;
-  for (const [pid, s] of after) {
-    const spent = s - (before.get(pid) ?? 0);
-    if (pid === serverPid) serverS = spent;
-    else postgresS += spent;
+  for (const [pid, used] of after) {
+    const spent = used.total - (before.get(pid)?.total ?? 0);
+    if (pid !== serverPid) postgresS += spent;
+    else {
+      serverS = spent;
+      serverSystemS = used.kernel - (before.get(pid)?.kernel ?? 0);
+    }
   }
   return { result, serverS, serverSystemS, postgresS };
 }
@@ -69,10 +75,10 @@ export function rssMb(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
  */
 export async function settled(pid: number): Promise<number> {
   const start = performance.now();
-  let last = cpuSeconds([pid]).get(pid) ?? 0;
+  let last = cpuSeconds([pid]).get(pid)?.total ?? 0;
   while (performance.now() - start < 60_000) {
     await new Promise((r) => setTimeout(r, 500));
-    const now = cpuSeconds([pid]).get(pid) ?? 0;
+    const now = cpuSeconds([pid]).get(pid)?.total ?? 0;
     if (now - last < 0.025) break;
     last = now;
   }
