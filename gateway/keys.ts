@@ -1,12 +1,13 @@
 // API keys: random, shown once, stored as SHA-256. A key is bound to an agent, an operator (a person's
 // email) or is an admin key; it may expire, and an admin may revoke it. Revocation NOTIFYs every replica
 // (KEYS_CHANGED), so none keeps accepting the key from its authentication cache.
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { notifyChanged } from "../db/notify.ts";
 import type { Queryable, Tx } from "../db/open.ts";
 import { apiKeys } from "../db/schema.ts";
 import { CodedError } from "../handlers/errors.ts";
+import { sha256Hex } from "../handlers/sha256.ts";
 import type { ApiKey, ApiKeyPage } from "../sdk/types.ts";
 
 export type KeyKind = "agent" | "operator" | "admin";
@@ -27,9 +28,7 @@ const PREFIX: Record<KeyKind, string> = { agent: "csk_agent_", operator: "csk_op
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
-export function hashKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
-}
+export const hashKey: (key: string) => string = sha256Hex;
 
 export function generateKey(kind: KeyKind): string {
   return PREFIX[kind] + randomBytes(24).toString("base64url");

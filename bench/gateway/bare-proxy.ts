@@ -13,7 +13,12 @@ export interface BareProxy {
 export async function startBareProxy(toolUrl: string): Promise<BareProxy> {
   const key = randomBytes(16).toString("hex");
   const file = path.join(import.meta.dirname, "bare-proxy-server.ts");
-  const proc = spawn(process.execPath, ["--import", "tsx", file, toolUrl, key], {
+  // BENCH_CPU_PROF=DIR: V8 CPU profiles of the baseline too, to set beside the gateway's (one per thread:
+  // tsx's loader has its own).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, "bare-proxy")}`]
+    : [];
+  const proc = spawn(process.execPath, [...profile, "--import", "tsx", file, toolUrl, key], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {

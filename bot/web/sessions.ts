@@ -2,10 +2,11 @@
 // HttpOnly cookie) and one-time sign-in links. Both are stored as the token's SHA-256, never the token.
 // A session is held for a second at most (session-cache.ts); signing out on one replica ends it on all of
 // them at once.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { notify, type Queryable } from "../../db/open.ts";
 import { consoleLinks, consoleSessions } from "../../db/schema.ts";
+import { sha256Hex } from "../../handlers/sha256.ts";
 
 /** A session lasts a working day; signing in again is one click on a link or the OIDC provider. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -25,7 +26,7 @@ export interface ConsoleSession {
   expiresAt: Date;
 }
 
-const hash = (token: string) => createHash("sha256").update(token).digest("hex");
+const hash = sha256Hex;
 
 /** The id a session is known by (the token's hash): in NOTIFYs, the feed and the session cache. */
 export const sessionId = hash;

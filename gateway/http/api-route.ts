@@ -1,15 +1,16 @@
 // apiRoute(): the one way to declare a /v1 route. One declaration says who may call it (key kinds),
 // what it takes (zod schemas for path, query and body), what it answers (a zod shape per status) and
-// which error codes it may add to those every route can answer; apiRoute enforces the keys and parses
-// the input with those very schemas before the handler runs, and GET /openapi.json is generated from
-// the same declaration (openapi.ts). A /v1 route registered any other way fails test/integration/
-// openapi.test.ts, which reads Fastify's route table.
+// which error codes it may add to those every route can answer; apiRoute refuses values the database
+// cannot store, enforces the keys and parses the input with those very schemas before the handler runs,
+// and GET /openapi.json is generated from the same declaration (openapi.ts). A /v1 route registered any
+// other way fails test/integration/openapi.test.ts, which reads Fastify's route table.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { ErrorCode } from "../../sdk/types.ts";
 import type { KeyKind, Principal } from "../keys.ts";
 import type { KeyAuthenticator } from "./auth.ts";
 import { parseWith } from "./errors.ts";
+import { refuseUnstorable } from "./storable-request.ts";
 
 type AnySchema = z.ZodType;
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -62,6 +63,8 @@ export function apiRoute<
     url: spec.url,
     config: { api: declaration as ApiRouteDeclaration },
     async handler(request, reply) {
+      // First, as before any other check: a value PostgreSQL cannot store is a 400 naming its field.
+      refuseUnstorable(request);
       const principal = await auth.require(request, ...spec.keys);
       const input = {
         principal,

@@ -20,7 +20,6 @@ import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { mcpServerRoutes } from "./routes/mcp-servers.ts";
 import { toolCallRoutes } from "./routes/tool-calls.ts";
-import { refuseUnstorable } from "./storable-request.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -45,8 +44,8 @@ export function buildServer(
   // Before any route: the table GET /openapi.json is generated from (and the test that none is missed).
   const routes = trackRoutes(app);
 
-  // Hooks take a callback rather than returning a promise: every request runs them, and a promise each is
-  // measurable on the allowed-call path.
+  // The one hook every request runs; it takes a callback rather than returning a promise, since a promise
+  // each is measurable on the allowed-call path. (What /v1 input may hold is apiRoute's to check.)
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe(
@@ -55,16 +54,6 @@ export function buildServer(
     );
     if (reply.statusCode >= 500) request.log.warn({ route, status: reply.statusCode }, "request failed");
     else request.log.debug({ route, status: reply.statusCode, ms: reply.elapsedTime }, "request");
-    done();
-  });
-
-  // Only the JSON API: the chat and email endpoints check their own requests first (Slack's signature).
-  app.addHook("preValidation", (request, _reply, done) => {
-    try {
-      if (request.url.startsWith("/v1/")) refuseUnstorable(request);
-    } catch (err) {
-      return done(err as Error);
-    }
     done();
   });
 

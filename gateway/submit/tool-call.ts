@@ -2,11 +2,11 @@
 // policy, then one of three paths. Allowed calls run in the request, on a lean path (no audit chain; one
 // row write for an idempotent tool, after the answer); calls that need a human are stored with their
 // approval in one transaction and answered at once; denials are recorded too.
-import { createHash } from "node:crypto";
 import { refuseOverAgentLimit } from "../../handlers/approvals/agent-limit.ts";
 import { insertApproval } from "../../handlers/approvals/index.ts";
 import { canonicalJson } from "../../handlers/canonical-json.ts";
 import { CodedError } from "../../handlers/errors.ts";
+import { sha256Hex } from "../../handlers/sha256.ts";
 import type { ToolResource } from "../../model/resources.ts";
 import type { ToolCall } from "../../sdk/types.ts";
 import type { ProgressListener } from "../execute/mcp/upstreams.ts";
@@ -17,7 +17,6 @@ import {
   findCall,
   findRepeat,
   insertCall,
-  type NewToolCall,
 } from "../tool-calls/store.ts";
 import { isSettled, presentToolCall, type ToolCallRow } from "../tool-calls/view.ts";
 import { longPoll, MAX_WAIT_SECONDS } from "../wait/long-poll.ts";
@@ -48,8 +47,23 @@ export interface Submitted {
 /** How long after its decision an identical call still gets the earlier one's outcome. */
 export const REPEAT_WINDOW_MS = 15 * 60_000;
 
-/** A call before its path through policy decided its status. */
-type CallBase = Omit<NewToolCall, "status"> & { createdAt: Date };
+/** A call before its path through policy decided its status: what every path stores alike. */
+type CallBase = Pick<
+  ToolCallRow,
+  "id" | "agent" | "tool" | "input" | "requestHash" | "idempotencyKey" | "policy" | "rule" | "createdAt"
+>;
+
+/** What a path through policy adds: the status, and whichever other columns that path sets. */
+type PathColumns = Pick<ToolCallRow, "status"> &
+  Partial<
+    Pick<
+      ToolCallRow,
+      "reason" | "approvalId" | "result" | "error" | "attempts" | "leaseUntil" | "repeatKey" | "updatedAt"
+    >
+  >;
+
+/** An agent the resources do not declare: known by name, with no labels for policy to match. */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Denial codes of the policy engine, as the call's reason (a rule's own deny reads "policy"). */
 const DENY_REASON = { denied: "policy", no_policy: "no_policy", no_route: "no_route" } as const;
@@ -63,7 +77,7 @@ export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<
   }
   const tool = await findTool(g, req.tool);
   g.checkInput(tool.name, req.input);
-  const agent = g.deps.resources().agents.get(req.agent) ?? { name: req.agent, labels: {} };
+  const agent = g.deps.resources().agents.get(req.agent) ?? { name: req.agent, labels: NO_LABELS };
   const verdict = g.policy.evaluate({ agent, tool, input: req.input });
   const now = g.deps.clock.now();
   const base: CallBase = {
@@ -76,17 +90,16 @@ export async function submitToolCall(g: Gateway, req: ToolCallRequest): Promise<
     policy: verdict.policy,
     rule: verdict.rule,
     createdAt: now,
-    updatedAt: now,
   };
   switch (verdict.outcome) {
     case "deny":
       return {
-        call: await store(g, req, requestHash, {
-          ...base,
-          status: "denied",
-          reason: DENY_REASON[verdict.code],
-          error: verdict.reason,
-        }),
+        call: await store(
+          g,
+          req,
+          requestHash,
+          fullRow(base, { status: "denied", reason: DENY_REASON[verdict.code], error: verdict.reason }),
+        ),
       };
     case "require_approval": {
       // Only a call that needs a person can have a repeat to attach to (the same call is judged the same
@@ -128,11 +141,12 @@ async function runAllowed(
 ): Promise<ToolCall> {
   if (tool.type === "decision") {
     // Policy allowed it outright: the agent may act, and no person decided anything.
-    return store(g, req, requestHash, {
-      ...base,
-      status: "succeeded",
-      result: { approved: true, decision: null },
-    });
+    return store(
+      g,
+      req,
+      requestHash,
+      fullRow(base, { status: "succeeded", result: { approved: true, decision: null } }),
+    );
   }
   if (tool.sideEffects.idempotent && req.idempotencyKey === undefined) {
     // Nothing to protect: sending twice is harmless and no key must be claimed first, so the only write
@@ -140,13 +154,19 @@ async function runAllowed(
     g.finishedCalls.refuseIfBacklogged();
     const always = async () => true;
     const { outcome, attempts } = await g.executor.attempt(tool, base.id, req.input, always, req.onProgress);
-    const row = fullRow({ ...base, ...outcome, attempts, updatedAt: g.deps.clock.now() });
+    const row = fullRow(base, {
+      status: outcome.status,
+      result: outcome.result,
+      error: outcome.error,
+      reason: outcome.reason,
+      attempts,
+      updatedAt: g.deps.clock.now(),
+    });
     g.finishedCalls.record(row);
     return presentToolCall(row);
   }
   // Recorded as executing before the request leaves: a crash now leaves a trace, never a second send.
-  const row = fullRow({
-    ...base,
+  const row = fullRow(base, {
     status: "executing",
     attempts: 1,
     leaseUntil: g.executor.leaseUntil(base.createdAt),
@@ -166,7 +186,7 @@ async function waitForHuman(
 ): Promise<Submitted> {
   const approvalId = approvalIdFor(base.id);
   const repeatKey = req.attachRepeats && req.idempotencyKey === undefined ? requestHash : null;
-  const row = fullRow({ ...base, status: "waiting_for_approval", approvalId, repeatKey });
+  const row = fullRow(base, { status: "waiting_for_approval", approvalId, repeatKey });
   const inserted = await g.deps.database.db.transaction(async (tx) => {
     await refuseOverAgentLimit(tx, req.agent, base.createdAt, g.approvalsPerAgentPerMinute);
     if (!(await insertCall(tx, row))) return false;
@@ -203,9 +223,8 @@ async function store(
   g: Gateway,
   req: ToolCallRequest,
   requestHash: string,
-  call: NewToolCall,
+  row: ToolCallRow,
 ): Promise<ToolCall> {
-  const row = fullRow(call);
   if (!(await insertCall(g.deps.database.db, row))) return replayWinner(g, req, requestHash);
   return presentToolCall(row);
 }
@@ -249,24 +268,30 @@ async function replay(
 function hashRequest(req: ToolCallRequest): string {
   // requestedBy counts only when given, so calls made without one keep the hashes they always had.
   const body = { tool: req.tool, input: req.input, requestedBy: req.requestedBy?.toLowerCase() };
-  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+  return sha256Hex(canonicalJson(body));
 }
 
-function fullRow(call: NewToolCall): ToolCallRow {
+/** The whole row, written out field by field: one object, where spreads into defaults made three. */
+function fullRow(base: CallBase, path: PathColumns): ToolCallRow {
   return {
-    reason: null,
-    policy: null,
-    rule: null,
-    approvalId: null,
+    id: base.id,
+    agent: base.agent,
+    tool: base.tool,
+    input: base.input,
+    requestHash: base.requestHash,
+    idempotencyKey: base.idempotencyKey,
+    repeatKey: path.repeatKey ?? null,
+    status: path.status,
+    reason: path.reason ?? null,
+    policy: base.policy,
+    rule: base.rule,
+    approvalId: path.approvalId ?? null,
     originalInput: null,
-    result: null,
-    error: null,
-    attempts: 0,
-    leaseUntil: null,
-    idempotencyKey: null,
-    repeatKey: null,
-    ...call,
-    createdAt: call.createdAt as Date,
-    updatedAt: call.updatedAt as Date,
+    result: path.result ?? null,
+    error: path.error ?? null,
+    attempts: path.attempts ?? 0,
+    leaseUntil: path.leaseUntil ?? null,
+    createdAt: base.createdAt,
+    updatedAt: path.updatedAt ?? base.createdAt,
   };
 }
