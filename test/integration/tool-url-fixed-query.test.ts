@@ -65,4 +65,19 @@ describe(`a GET tool's fixed query parameters (${backend})`, () => {
     expect(seen.query.getAll("tenant")).toEqual(["acme"]);
     expect(seen.query.get("q")).toBe("x");
   });
+
+  it("sends credentials in the Tool URL as Basic authentication, for GET and POST tools alike", async () => {
+    const withUser = tools.url.replace("http://", "http://billing:s%40fe@");
+    for (const [method, path] of [
+      ["GET", "/customers?tenant=acme"],
+      ["POST", "/charges"],
+    ] as const) {
+      const endpoint = { url: `${withUser}${path}`, method, timeoutMs: 2000, headers: {} };
+      const sent = await sendToolRequest(endpoint as never, { q: "x" });
+      expect(sent.kind).toBe("answered");
+      const seen = tools.requests.at(-1)!;
+      expect(seen.method).toBe(method);
+      expect(seen.headers.authorization).toBe(`Basic ${Buffer.from("billing:s@fe").toString("base64")}`);
+    }
+  });
 });
