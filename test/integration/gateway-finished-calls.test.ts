@@ -3,8 +3,10 @@
 // database; a row the database refuses for good is dropped alone and reported, its neighbours stored; a
 // database that stops answering loses nothing — rows wait and are retried, and past the backlog limit new
 // lean calls are refused before their tool runs.
+import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "../../db/open.ts";
 import { FinishedCallWriter } from "../../gateway/tool-calls/finished-calls.ts";
 import { findCall } from "../../gateway/tool-calls/store.ts";
 import type { ToolCallRow } from "../../gateway/tool-calls/view.ts";
@@ -74,6 +76,26 @@ describe(`call records written after the answer (${backend})`, () => {
     await expect.poll(() => writer.backlog, { timeout: 2_000 }).toBe(0);
     expect(writer.pending("call-a2")).toBeUndefined();
     for (const row of rows) expect(await findCall(database.db, row.id)).toEqual(row);
+    // A null answer is stored as JSON null, as every other path stores it, not as SQL NULL.
+    const [stored] = await queryRows<{ kind: string | null }>(
+      database.db,
+      sql`SELECT jsonb_typeof(result) AS kind FROM tool_calls WHERE id = 'call-a2'`,
+    );
+    expect(stored).toEqual({ kind: "null" });
+  });
+
+  it("an answer PostgreSQL cannot store as it is is stored with U+FFFD, and its input as given", async () => {
+    const writer = new FinishedCallWriter(database.db);
+    const row = {
+      ...finishedCall("call-a4", { note: "nul\u0000here", cut: "\ud83d" }),
+      input: { q: "ünï ✓" },
+    };
+    writer.record(row);
+    await writer.drain();
+    expect(await findCall(database.db, "call-a4")).toEqual({
+      ...row,
+      result: { note: "nul\ufffdhere", cut: "\ufffd" },
+    });
   });
 
   it("a row the database refuses is dropped alone and reported; a repeated row is stored once", async () => {
