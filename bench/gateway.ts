@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { gatewayYaml } from "../test/helpers/gateway-resources.ts";
-import { allowedCalls, RUN_MS } from "./gateway/allowed-calls.ts";
+import { allowedCalls, ROUNDS, RUN_MS } from "./gateway/allowed-calls.ts";
 import { type Backend, pgliteBackend, postgresBackend } from "./gateway/backends.ts";
 import { startBareProxy } from "./gateway/bare-proxy.ts";
 import { agent } from "./gateway/client.ts";
@@ -41,7 +41,8 @@ async function main() {
   try {
     if (!ONLY || ONLY === "a") {
       console.log(
-        `(a) allowed calls (ticket.triage): direct to the tool, through the bare proxy, through the gateway; ${RUN_MS / 1000} s each`,
+        `(a) allowed calls (ticket.triage): direct to the tool (${RUN_MS / 1000} s), then through the bare proxy ` +
+          `and through the gateway in turns (${ROUNDS} × ${RUN_MS / 1000} s each)`,
       );
       const bare = await startBareProxy(tool.url);
       try {
