@@ -12,12 +12,7 @@ import type { ToolCall } from "../../sdk/types.ts";
 import type { ProgressListener } from "../execute/mcp/upstreams.ts";
 import type { PolicyDecision } from "../policy/types.ts";
 import { approvalIdFor, newCallId } from "../tool-calls/ids.ts";
-import {
-  findByIdempotencyKey,
-  findCall,
-  findRepeat,
-  insertCall,
-} from "../tool-calls/store.ts";
+import { findByIdempotencyKey, findCall, findRepeat, insertCall } from "../tool-calls/store.ts";
 import { isSettled, presentToolCall, type ToolCallRow } from "../tool-calls/view.ts";
 import { longPoll, MAX_WAIT_SECONDS } from "../wait/long-poll.ts";
 import type { Gateway } from "./gateway.ts";
