@@ -24,7 +24,6 @@ interface Load {
 /** Calls and their latencies, and what the server process and PostgreSQL spent on them. */
 interface Turns {
   latencies: number[];
-  ms: number;
   serverS: number;
   serverSystemS: number;
   postgresS: number;
@@ -34,7 +33,6 @@ interface Turns {
 
 const noTurns = (): Turns => ({
   latencies: [],
-  ms: 0,
   serverS: 0,
   serverSystemS: 0,
   postgresS: 0,
@@ -74,7 +72,6 @@ const load = async (concurrency: number, fn: () => Promise<Answer>) =>
 async function turn(into: Turns, pid: number, database: string | undefined, calls: () => Promise<number[]>) {
   const { result, serverS, serverSystemS, postgresS } = await measureCpu(pid, database, calls);
   into.latencies.push(...result);
-  into.ms += RUN_MS;
   into.serverS += serverS;
   into.serverSystemS += serverSystemS;
   into.postgresS += postgresS;
@@ -105,8 +102,8 @@ export async function allowedCalls(
       await turn(bareTurns, bare.proc.pid!, undefined, () => timedCalls(concurrency, viaBare));
       await turn(gatewayTurns, server.proc.pid!, b.database, () => timedCalls(concurrency, viaGateway));
     }
-    const p = { ...bareTurns, result: summary(bareTurns.latencies, bareTurns.ms) };
-    const g = { ...gatewayTurns, result: summary(gatewayTurns.latencies, gatewayTurns.ms) };
+    const p = { ...bareTurns, result: summary(bareTurns.latencies, ROUNDS * RUN_MS) };
+    const g = { ...gatewayTurns, result: summary(gatewayTurns.latencies, ROUNDS * RUN_MS) };
     const perCall = (seconds: number, t: Turns) => `${((seconds / t.latencies.length) * 1e6).toFixed(0)} µs`;
     const row = (name: string, l: Load) =>
       `${name} ${rate(l)} p50 ${ms(l.p50)} p99 ${ms(l.p99)}` +

@@ -68,6 +68,9 @@ export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): P
   );
 }
 
+/** A value as JSON; a missing one is null, as when the rows were one object given to JSON.stringify. */
+const text = (v: unknown): string => (v === undefined ? "null" : JSON.stringify(v));
+
 /**
  * One row of recordFinishedCalls' parameter. input and result go in as JSON values, so PostgreSQL parses
  * each once (as JSON texts inside strings they were escaped here and parsed twice there: about a quarter
@@ -75,8 +78,6 @@ export async function recordFinishedCalls(q: Queryable, calls: ToolCallRow[]): P
  * back into the JSON null every other call's null result is stored as.
  */
 function finishedCallJson(c: ToolCallRow): string {
-  // A missing value is a JSON null, as it was when the rows were one object given to JSON.stringify.
-  const text = (v: unknown) => (v === undefined ? "null" : JSON.stringify(v));
   return (
     `{"id":${text(c.id)},"agent":${text(c.agent)},"tool":${text(c.tool)},"input":${text(c.input)},` +
     `"request_hash":${text(c.requestHash)},"idempotency_key":${text(c.idempotencyKey)},` +
