@@ -243,91 +243,95 @@ export function approvalPage(p: ApprovalPageProps): string {
     viewer: p.viewer,
     pending: p.pending,
     children: (
-      <article
-        class="approval"
-        data-id={a.id}
-        data-status={a.status}
-        data-self={`/console/approvals/${encodeURIComponent(a.id)}`}
-      >
-        <p>
-          <a href="/console/approvals">← Pending</a>
-        </p>
-        <h1>
-          {action} <span class="muted">for {a.agent}</span>
-        </h1>
-        <p class="state">
-          <span class={`badge status-${a.status}`}>{a.status}</span> <SlaBadge sla={a.sla} />{" "}
-          <code class="muted">{a.id}</code>
-        </p>
+      <>
+        {/* Outside the article, which the page's script redraws when the approval changes — as it does on
+            the very decision this notice confirms, which would take the confirmation away with it. */}
         {p.notice && <Notice kind={p.notice.kind}>{p.notice.text}</Notice>}
-        <div id="live-note" role="status" aria-live="polite" />
-        {pending && a.requiredApprovals > 1 && (
-          <p class="quorum" id="quorum">
-            {quorumProgress(a.approvals, a.requiredApprovals)}
+        <article
+          class="approval"
+          data-id={a.id}
+          data-status={a.status}
+          data-self={`/console/approvals/${encodeURIComponent(a.id)}`}
+        >
+          <p>
+            <a href="/console/approvals">← Pending</a>
           </p>
-        )}
-        {pending && p.mayDecide && (
-          <div
-            class="actions"
-            dangerouslySetInnerHTML={{
-              __html: `${decideControl({ approval: a, decision: "approve", csrf: p.viewer.csrf, back: "page" })}${decideControl({ approval: a, decision: "reject", csrf: p.viewer.csrf, back: "page" })}`,
-            }}
-          />
-        )}
-        {editable && <EditForm a={a} viewer={p.viewer} text={p.editText} />}
-        {pending && p.overrideRoles.length > 0 && (
-          <OverrideForm a={a} viewer={p.viewer} roles={p.overrideRoles} />
-        )}
-
-        <section aria-labelledby="decision-title">
-          <h2 id="decision-title">Decision</h2>
-          {a.approvals.length > 0 && (
-            <ul class="signoffs">
-              {a.approvals.map((s) => (
-                <li key={s.decidedBy}>
-                  Approved by {s.decidedBy} at <Time iso={s.decidedAt} /> via {s.via}
-                  {s.rationale && <span> — {s.rationale}</span>}
-                </li>
-              ))}
-            </ul>
-          )}
-          {a.decision ? (
-            <p class={`outcome kind-${a.decision.kind}`}>
-              {outcomeLine(a.decision)} <span class="muted">(via {a.decision.via})</span>
+          <h1>
+            {action} <span class="muted">for {a.agent}</span>
+          </h1>
+          <p class="state">
+            <span class={`badge status-${a.status}`}>{a.status}</span> <SlaBadge sla={a.sla} />{" "}
+            <code class="muted">{a.id}</code>
+          </p>
+          <div id="live-note" role="status" aria-live="polite" />
+          {pending && a.requiredApprovals > 1 && (
+            <p class="quorum" id="quorum">
+              {quorumProgress(a.approvals, a.requiredApprovals)}
             </p>
-          ) : (
-            <p class="muted">None yet.</p>
           )}
-        </section>
-
-        <section aria-labelledby="request-title">
-          <h2 id="request-title">Request</h2>
-          <Facts rows={request} />
-          <h3>{a.originalInput !== null ? "Input (as approved)" : "Input"}</h3>
-          <JsonView value={a.input} />
-          {a.originalInput !== null && (
-            <>
-              <h3>Changed by the approver</h3>
-              <pre>{diffLines(a.originalInput, a.input).join("\n")}</pre>
-            </>
+          {pending && p.mayDecide && (
+            <div
+              class="actions"
+              dangerouslySetInnerHTML={{
+                __html: `${decideControl({ approval: a, decision: "approve", csrf: p.viewer.csrf, back: "page" })}${decideControl({ approval: a, decision: "reject", csrf: p.viewer.csrf, back: "page" })}`,
+              }}
+            />
           )}
-          {a.context && typeof a.context === "object" && Object.keys(a.context).length > 0 && (
-            <>
-              <h3>Context</h3>
-              <JsonView value={a.context} />
-            </>
+          {editable && <EditForm a={a} viewer={p.viewer} text={p.editText} />}
+          {pending && p.overrideRoles.length > 0 && (
+            <OverrideForm a={a} viewer={p.viewer} roles={p.overrideRoles} />
           )}
-        </section>
 
-        <section aria-labelledby="routing-title">
-          <h2 id="routing-title">Policy, routing and SLA</h2>
-          <Facts rows={routing} />
-        </section>
+          <section aria-labelledby="decision-title">
+            <h2 id="decision-title">Decision</h2>
+            {a.approvals.length > 0 && (
+              <ul class="signoffs">
+                {a.approvals.map((s) => (
+                  <li key={s.decidedBy}>
+                    Approved by {s.decidedBy} at <Time iso={s.decidedAt} /> via {s.via}
+                    {s.rationale && <span> — {s.rationale}</span>}
+                  </li>
+                ))}
+              </ul>
+            )}
+            {a.decision ? (
+              <p class={`outcome kind-${a.decision.kind}`}>
+                {outcomeLine(a.decision)} <span class="muted">(via {a.decision.via})</span>
+              </p>
+            ) : (
+              <p class="muted">None yet.</p>
+            )}
+          </section>
 
-        <Deliveries list={p.deliveries} />
-        {p.toolCall && <HeldCall call={p.toolCall} />}
-        <Audit events={p.audit} />
-      </article>
+          <section aria-labelledby="request-title">
+            <h2 id="request-title">Request</h2>
+            <Facts rows={request} />
+            <h3>{a.originalInput !== null ? "Input (as approved)" : "Input"}</h3>
+            <JsonView value={a.input} />
+            {a.originalInput !== null && (
+              <>
+                <h3>Changed by the approver</h3>
+                <pre>{diffLines(a.originalInput, a.input).join("\n")}</pre>
+              </>
+            )}
+            {a.context && typeof a.context === "object" && Object.keys(a.context).length > 0 && (
+              <>
+                <h3>Context</h3>
+                <JsonView value={a.context} />
+              </>
+            )}
+          </section>
+
+          <section aria-labelledby="routing-title">
+            <h2 id="routing-title">Policy, routing and SLA</h2>
+            <Facts rows={routing} />
+          </section>
+
+          <Deliveries list={p.deliveries} />
+          {p.toolCall && <HeldCall call={p.toolCall} />}
+          <Audit events={p.audit} />
+        </article>
+      </>
     ),
   });
 }

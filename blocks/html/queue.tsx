@@ -135,7 +135,6 @@ function Pending(p: QueueProps) {
   const anyDecidable = p.items.some(p.decidable);
   return (
     <>
-      {p.bulk && <BulkResults bulk={p.bulk} />}
       {anyDecidable && (
         <form method="post" action="/console/approvals/bulk" id="bulk" class="bulk">
           <Csrf token={p.viewer.csrf} />
@@ -236,6 +235,9 @@ export function queuePage(p: QueueProps): string {
       <>
         <h1>{p.tab === "history" ? "History" : "Pending approvals"}</h1>
         {p.notice && <Notice kind={p.notice.kind}>{p.notice.text}</Notice>}
+        {/* Outside the live region, which the page's script redraws as approvals change — as the bulk
+            decision these results report has just done. */}
+        {p.bulk && <BulkResults bulk={p.bulk} />}
         <Filters tab={p.tab} filters={p.filters} />
         <div id="live-region" data-self={query(p.tab, p.filters)} data-first={p.paged ? "0" : "1"}>
           {p.tab === "history" ? <History {...p} /> : <Pending {...p} />}

@@ -287,6 +287,37 @@ describe.skipIf(!!NO_BROWSER)(`the web console in Chromium (${backend})`, () => 
     expect(await recorded(approvalId)).toEqual({ decisions: [], signOffs: [] });
   });
 
+  it("keeps what a decision reports when the page redraws what changed: the approval's page, a bulk decision", async () => {
+    const { approvalId } = await waiting("vendor.pay", { vendor: "Hooli", amount: 700, currency: "EUR" });
+    const ana = pages.ana!;
+    await ana.goto(`${t.url}/console/approvals/${approvalId}`);
+    await ana.locator("details.approve > summary").click();
+    await ana.locator("details.approve textarea").fill("Checked");
+    await ana.getByRole("button", { name: "Confirm: approve" }).click();
+    await ana.waitForSelector(".notice.ok");
+    // The second approval, through the API, changes the approval again: the open page redraws it.
+    const ben = await t.call("POST", `/v1/approvals/${approvalId}`, {
+      key: keys.ben,
+      body: { decision: "approve", rationale: "Second pair of eyes" },
+    });
+    expect(ben.status).toBe(200);
+    await ana.waitForSelector('article.approval[data-status="approved"]');
+    await expect(ana.locator(".notice.ok").textContent()).resolves.toContain("1 of 2 approvals");
+
+    // Pending: the results of a bulk decision stay while a new approval arrives in the list beneath them.
+    const ticked = await waiting("refund.issue", { ticket: "T-550", amount: 5 });
+    await ana.goto(`${t.url}/console/approvals`);
+    await rowOf(ana, ticked.approvalId).locator("input.pick").check();
+    await ana.getByLabel("Rationale for the selected approvals").fill("fine");
+    await ana.getByRole("button", { name: "Approve selected" }).click();
+    await ana.waitForSelector(".bulk-results");
+    const arriving = await waiting("refund.issue", { ticket: "T-551", amount: 6 });
+    await rowOf(ana, arriving.approvalId).waitFor();
+    await expect(
+      ana.locator(`.bulk-results li:has(a[href$="${ticked.approvalId}"])`).getAttribute("data-outcome"),
+    ).resolves.toBe("decided");
+  });
+
   it("shows a quorum's progress and who approved so far, on the row and on the approval's page", async () => {
     const { approvalId } = await waiting("vendor.pay", { vendor: "Acme", amount: 900, currency: "EUR" });
     const ana = pages.ana!;
